@@ -1,0 +1,140 @@
+"""REST API of the catalogue (/api/v1/). Thin: parse input, call a selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Count, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue import selectors, services
+from catalogue.api.permissions import IsCurator, curates_dataset, is_admin
+from catalogue.api.serializers import (
+    ConceptSchemeSerializer,
+    ConceptSerializer,
+    DatasetDetailSerializer,
+    DatasetListSerializer,
+    OverrideSerializer,
+    OverridesSerializer,
+    SourceSerializer,
+)
+from catalogue.models import Concept, ConceptScheme, Dataset, Source
+
+
+class DatasetFilter(django_filters.FilterSet):
+    cancer_type = django_filters.CharFilter(field_name="cancer_types__code", help_text="Cancer type code")
+    modality = django_filters.CharFilter(field_name="modalities__code", help_text="DICOM modality code, e.g. CT")
+    body_part = django_filters.CharFilter(field_name="body_parts__code", help_text="DICOM body part, e.g. CHEST")
+    access_rights = django_filters.CharFilter(field_name="access_rights__code", help_text="PUBLIC, RESTRICTED, ...")
+    publisher = django_filters.CharFilter(field_name="publisher__slug")
+
+    class Meta:
+        model = Dataset
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
+        return super().filter_queryset(queryset).distinct()
+
+
+class DatasetListView(generics.ListAPIView):
+    """Public datasets, ordered by title then identifier."""
+
+    serializer_class = DatasetListSerializer
+    filterset_class = DatasetFilter
+    permission_classes = [AllowAny]
+
+    def get_queryset(self) -> QuerySet[Dataset]:
+        return selectors.dataset_list_public()
+
+
+class DatasetDetailView(generics.RetrieveAPIView):
+    serializer_class = DatasetDetailSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "identifier"
+
+    def get_object(self) -> Dataset:
+        return selectors.dataset_get_public(identifier=self.kwargs["identifier"])
+
+
+def _curated_dataset(request: Request, identifier: str) -> Dataset:
+    dataset = Dataset.objects.filter(identifier=identifier).first()
+    if dataset is None:
+        raise NotFound("No such dataset.")
+    if not curates_dataset(request.user, dataset):
+        raise PermissionDenied("You do not curate a source of this dataset.")
+    return dataset
+
+
+class DatasetOverridesView(APIView):
+    permission_classes = [IsCurator]
+
+    @extend_schema(responses=OverridesSerializer)
+    def get(self, request: Request, identifier: str) -> Response:
+        dataset = _curated_dataset(request, identifier)
+        return Response({"identifier": dataset.identifier, "overrides": dataset.overrides})
+
+
+class DatasetOverrideView(APIView):
+    """Set or clear one curator override. It survives re-harvests until cleared."""
+
+    permission_classes = [IsCurator]
+
+    @extend_schema(request=OverrideSerializer, responses=OverridesSerializer)
+    def put(self, request: Request, identifier: str, field: str) -> Response:
+        dataset = _curated_dataset(request, identifier)
+        body = OverrideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dataset = services.dataset_override_set(dataset=dataset, field=field, value=body.validated_data["value"])
+        return Response({"identifier": dataset.identifier, "overrides": dataset.overrides})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, identifier: str, field: str) -> Response:
+        dataset = _curated_dataset(request, identifier)
+        services.dataset_override_clear(dataset=dataset, field=field)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SchemeListView(generics.ListAPIView):
+    serializer_class = ConceptSchemeSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self) -> QuerySet[ConceptScheme]:
+        return ConceptScheme.objects.annotate(n_concepts=Count("concepts")).order_by("slug")
+
+
+class ConceptListView(generics.ListAPIView):
+    serializer_class = ConceptSerializer
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Match on code, label or synonym")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Concept]:
+        if not ConceptScheme.objects.filter(slug=self.kwargs["slug"]).exists():
+            raise NotFound("No such vocabulary.")
+        qs = Concept.objects.filter(scheme__slug=self.kwargs["slug"]).select_related("scheme", "parent")
+        q = self.request.query_params.get("q", "").strip()
+        if q:
+            qs = qs.filter(keys__key__contains=selectors.concept_key(q)).distinct()
+        return qs.order_by("code", "pk")
+
+
+class SourceListView(generics.ListAPIView):
+    """Sources the caller curates (all of them for admins)."""
+
+    serializer_class = SourceSerializer
+    permission_classes = [IsCurator]
+
+    def get_queryset(self) -> QuerySet[Source]:
+        qs = Source.objects.all()
+        if not is_admin(self.request.user):
+            qs = qs.filter(curators=self.request.user)
+        return qs.order_by("priority", "slug")

@@ -1,0 +1,75 @@
+"""Reads of the catalogue. Interfaces (API, pages, exporters, search) read through these functions."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from catalogue.errors import NotFound
+from catalogue.models import Concept, ConceptKey, Dataset, DatasetProvenance, DatasetStatus, Distribution
+
+
+def concept_key(value: str) -> str:
+    """Normalise a lookup key: casefolded, blanks collapsed, no trailing slash on IRIs."""
+    key = " ".join(value.split()).casefold()
+    return key[:-1] if key.endswith("/") and "://" in key else key
+
+
+def concept_resolve(*, scheme: str, value: str) -> Concept | None:
+    """Find the concept of `scheme` whose IRI, alternative IRI, code, label or synonym is `value`."""
+    if not value or not value.strip():
+        return None
+    key = ConceptKey.objects.select_related("concept").filter(scheme__slug=scheme, key=concept_key(value)).first()
+    return key.concept if key else None
+
+
+def concept_descendants(*, concept: Concept) -> list[Concept]:
+    """The concept and every concept below it (for hierarchical facets such as cancer type)."""
+    out, frontier = [concept], [concept.pk]
+    seen = {concept.pk}
+    while frontier:
+        children = list(Concept.objects.filter(parent_id__in=frontier).exclude(pk__in=seen))
+        frontier = [c.pk for c in children]
+        seen.update(frontier)
+        out.extend(children)
+    return out
+
+
+def _published_source_exists() -> Exists:
+    return Exists(
+        DatasetProvenance.objects.filter(dataset=OuterRef("pk"), withdrawn_at__isnull=True, source__published=True)
+    )
+
+
+def dataset_list_public() -> QuerySet[Dataset]:
+    """Active datasets with at least one active record from a published source, with their relations loaded."""
+    return (
+        Dataset.objects.filter(status=DatasetStatus.ACTIVE)
+        .filter(_published_source_exists())
+        .select_related("access_rights", "tier", "frequency", "publisher", "custodian", "hdab", "series")
+        .prefetch_related(
+            "themes", "health_categories", "health_themes", "dataset_types", "birth_sex", "cancer_types",
+            "modalities", "body_parts", "collection_methods", "segmentation_methods", "spatial",
+            "coding_systems", "conforms_to", "languages", "species", "creators",
+            Prefetch(
+                "distributions",
+                queryset=Distribution.objects.select_related("format", "license", "availability", "status"),
+            ),
+        )
+        .order_by("sort_title", "identifier")
+    )
+
+
+def dataset_get_public(*, identifier: str) -> Dataset:
+    """One public dataset by its atlas identifier, or NotFound."""
+    dataset = dataset_list_public().filter(identifier=identifier).first()
+    if dataset is None:
+        raise NotFound(f"no public dataset {identifier!r}", code="dataset_not_found")
+    return dataset
+
+
+def dataset_list_for_curator(*, user) -> QuerySet[Dataset]:  # type: ignore[no-untyped-def]
+    """Datasets a curator may edit: those with a record from one of their sources (all for admins)."""
+    qs = Dataset.objects.all()
+    if user.is_superuser:
+        return qs
+    return qs.filter(provenance_records__source__curators=user).distinct()

@@ -1,0 +1,542 @@
+"""Writes of the catalogue: upsert, merge, withdraw, curator overrides, source defaults.
+
+Merge rule (which source wins each field): the dataset's active provenance records are ordered by their
+source's `priority` (lower first), then by when the record was first seen; for every published field the
+first record with a non-empty value wins. A source's curator-set defaults fill only the fields its own
+harvest left empty. Curator overrides are applied last and survive re-harvests until cleared.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalogue.completeness import missing_fields
+from catalogue.descriptors import DatasetDescriptor, StudyFactRecord, descriptor_field_names
+from catalogue.errors import NotFound, ValidationError
+from catalogue.fields import DATASET_FIELDS, DISTRIBUTION_CONCEPTS, Kind
+from catalogue.models import (
+    Agent,
+    Catalogue,
+    Concept,
+    ConceptKey,
+    ConceptScheme,
+    Dataset,
+    DatasetIdentifier,
+    DatasetProvenance,
+    DatasetSeries,
+    DatasetStatus,
+    Distribution,
+    Source,
+    StudyFact,
+)
+from catalogue.selectors import concept_key
+from catalogue.signals import dataset_changed
+
+logger = logging.getLogger(__name__)
+
+
+class UpsertOutcome(models.TextChoices):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    outcome: UpsertOutcome
+    dataset: Dataset
+    provenance: DatasetProvenance
+
+
+# ---------------------------------------------------------------------------------------------- identity
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
+
+
+def normalise_doi(value: str) -> str:
+    """DOIs compare case-insensitively without their resolver prefix."""
+    return _DOI_PREFIX.sub("", value.strip()).lower()
+
+
+def _identity_keys(descriptor: DatasetDescriptor) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    if descriptor.doi:
+        keys.append(("doi", normalise_doi(descriptor.doi)))
+    if descriptor.original_iri:
+        keys.append(("iri", descriptor.original_iri.strip()))
+    for ident in descriptor.other_identifiers:
+        if ident.scheme.lower() == "doi":
+            keys.append(("doi", normalise_doi(ident.value)))
+    return keys
+
+
+def mint_identifier(*, source_slug: str, guid: str) -> str:
+    """A URL-safe identifier derived from the first source's key, so rebuilding the catalogue mints the same."""
+    digest = hashlib.sha256(f"{source_slug}\x1f{guid}".encode()).digest()
+    token = base64.b32encode(digest).decode("ascii").lower().rstrip("=")
+    for length in (10, 16, 26, 52):
+        candidate = f"atl-{token[:length]}"
+        if not Dataset.objects.filter(identifier=candidate).exists():
+            return candidate
+    raise ValidationError("could not mint a unique dataset identifier", code="identifier_collision")
+
+
+# ---------------------------------------------------------------------------------------------- concepts
+
+
+def _concept_for(scheme_slug: str, value: str, warnings: list[str]) -> Concept | None:
+    """Resolve a value to a concept of the scheme; an unknown IRI becomes an external concept, kept."""
+    if not value:
+        return None
+    hit = (
+        ConceptKey.objects.select_related("concept")
+        .filter(scheme__slug=scheme_slug, key=concept_key(value))
+        .first()
+    )
+    if hit:
+        return hit.concept
+    by_iri = Concept.objects.filter(iri=value).first()
+    if by_iri:
+        return by_iri
+    if "://" not in value and not value.startswith("urn:"):
+        warnings.append(f"{scheme_slug}: {value!r} is not a known concept or an IRI; dropped")
+        return None
+    scheme = ConceptScheme.objects.filter(slug=scheme_slug).first()
+    if scheme is None:
+        warnings.append(f"vocabulary {scheme_slug!r} is not loaded; {value!r} dropped")
+        return None
+    code = value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1][:200] or value[:200]
+    if Concept.objects.filter(scheme=scheme, code=code).exists():
+        code = value[:200]
+    concept = Concept.objects.create(scheme=scheme, code=code, iri=value, label=code, is_external=True)
+    ConceptKey.objects.get_or_create(scheme=scheme, key=concept_key(value), defaults={"concept": concept})
+    return concept
+
+
+def _agent_for(data: dict[str, Any] | None) -> Agent | None:
+    """Find the agent by its IRI, else by name; update its contact point from the descriptor."""
+    if not data or not data.get("name"):
+        return None
+    agent = None
+    if data.get("iri"):
+        agent = Agent.objects.filter(iri=data["iri"]).first()
+    if agent is None:
+        agent = Agent.objects.filter(name__iexact=data["name"], iri__in=["", data.get("iri", "")]).first()
+    values = {
+        "name": data["name"][:300],
+        "iri": data.get("iri", "")[:500],
+        "email": data.get("email", ""),
+        "contact_page": data.get("contact_page", ""),
+        "telephone": data.get("telephone", ""),
+        "homepage": data.get("homepage", ""),
+    }
+    agent_type = _concept_for("publisher-type", data.get("type", ""), []) if data.get("type") else None
+    if agent is None:
+        base = slugify(data["name"])[:100] or "agent"
+        slug, n = base, 1
+        while Agent.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return Agent.objects.create(slug=slug, type=agent_type, **values)
+    changed = False
+    for key, value in values.items():
+        if value and getattr(agent, key) != value:
+            setattr(agent, key, value)
+            changed = True
+    if agent_type and agent.type_id != agent_type.pk:
+        agent.type = agent_type
+        changed = True
+    if changed:
+        agent.save()
+    return agent
+
+
+# ---------------------------------------------------------------------------------------------- merge
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _with_defaults(descriptor: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    out = dict(descriptor)
+    for name, value in defaults.items():
+        if _empty(out.get(name)):
+            out[name] = value
+    return out
+
+
+def merge_records(records: list[DatasetProvenance], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Merge provenance records (already in winning order) and overrides into one published descriptor dict."""
+    layers = [_with_defaults(r.descriptor, r.source.defaults or {}) for r in records]
+    merged: dict[str, Any] = {}
+    for name in descriptor_field_names():
+        value: Any = None
+        for layer in layers:
+            if not _empty(layer.get(name)):
+                value = layer[name]
+                break
+        if value is not None:
+            merged[name] = value
+    merged.update(overrides)
+    return merged
+
+
+def _validated(merged: dict[str, Any], identifier: str) -> DatasetDescriptor:
+    try:
+        return DatasetDescriptor.from_dict({**merged, "guid": identifier})
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"merged metadata is invalid: {exc}", code="descriptor_invalid") from exc
+
+
+def _lang_map(items: list[dict[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        out.setdefault(item["lang"], item["text"])
+    return out
+
+
+def _write_dataset(dataset: Dataset, descriptor: DatasetDescriptor) -> list[str]:
+    """Write the merged descriptor onto the dataset and its relations; return vocabulary warnings."""
+    data = descriptor.to_dict(include_private=False)
+    warnings: list[str] = []
+    m2m: dict[str, list[Concept]] = {}
+    agents_m2m: dict[str, list[Agent]] = {}
+    distributions: list[dict[str, Any]] = []
+    for spec in DATASET_FIELDS:
+        value = data.get(spec.name)
+        if spec.kind is Kind.LANG_MAP:
+            setattr(dataset, spec.name, _lang_map(value or []))
+        elif spec.kind in (Kind.LANG_LIST, Kind.JSON, Kind.SCALAR):
+            setattr(dataset, spec.name, value if value is not None else _model_blank(spec.name))
+        elif spec.kind is Kind.CONCEPT:
+            setattr(dataset, spec.name, _concept_for(spec.scheme, value or "", warnings))
+        elif spec.kind is Kind.CONCEPTS:
+            m2m[spec.name] = [c for c in (_concept_for(spec.scheme, v, warnings) for v in value or []) if c]
+        elif spec.kind is Kind.AGENT:
+            setattr(dataset, spec.name, _agent_for(value))
+        elif spec.kind is Kind.AGENTS:
+            agents_m2m[spec.name] = [a for a in (_agent_for(v) for v in value or []) if a]
+        elif spec.kind is Kind.SERIES:
+            dataset.series = _series_for(value)
+        elif spec.kind is Kind.DISTRIBUTIONS:
+            distributions = value or []
+    title = dataset.title
+    dataset.sort_title = (title.get("en") or title.get("") or next(iter(title.values()), dataset.identifier))[:500]
+    dataset.missing_healthdcatap, dataset.missing_eucaim = missing_fields(data)
+    dataset.content_hash = descriptor.content_hash()
+    dataset.save()
+    for name, concepts in m2m.items():
+        getattr(dataset, name).set(concepts)
+    for name, agents in agents_m2m.items():
+        getattr(dataset, name).set(agents)
+    dataset.distributions.all().delete()
+    for position, dist in enumerate(distributions):
+        fk = {
+            field: _concept_for(scheme, dist.get(field) or "", warnings) for field, scheme in DISTRIBUTION_CONCEPTS.items()
+        }
+        checksum = dist.get("checksum") or {}
+        Distribution.objects.create(
+            dataset=dataset,
+            position=position,
+            access_urls=dist.get("access_urls", []),
+            download_urls=dist.get("download_urls", []),
+            title=_lang_map(dist.get("title", [])),
+            description=_lang_map(dist.get("description", [])),
+            media_type=dist.get("media_type", ""),
+            byte_size=dist.get("byte_size"),
+            rights=dist.get("rights", []),
+            applicable_legislation=dist.get("applicable_legislation", []),
+            checksum_algorithm=checksum.get("algorithm", ""),
+            checksum_value=checksum.get("value", ""),
+            **fk,
+        )
+    return warnings
+
+
+def _model_blank(name: str) -> Any:
+    field = Dataset._meta.get_field(name)
+    if field.null:
+        return None
+    default = field.get_default()
+    return default
+
+
+def _series_for(value: dict[str, Any] | None) -> DatasetSeries | None:
+    if not value:
+        return None
+    series = DatasetSeries.objects.filter(key=value["key"]).first()
+    title = _lang_map(value.get("title", [])) or {"": value["key"]}
+    if series is None:
+        base = "series-" + (slugify(next(iter(title.values())))[:80] or "x")
+        identifier, n = base, 1
+        while DatasetSeries.objects.filter(identifier=identifier).exists():
+            n += 1
+            identifier = f"{base}-{n}"
+        return DatasetSeries.objects.create(key=value["key"], identifier=identifier, title=title)
+    if series.title != title:
+        series.title = title
+        series.save(update_fields=["title"])
+    return series
+
+
+def _active_records(dataset: Dataset) -> list[DatasetProvenance]:
+    return list(
+        DatasetProvenance.objects.select_related("source")
+        .filter(dataset=dataset, withdrawn_at__isnull=True)
+        .order_by("source__priority", "first_seen", "id")
+    )
+
+
+def dataset_remerge(*, dataset: Dataset) -> bool:
+    """Recompute the dataset from its records and overrides; True when its published content changed."""
+    records = _active_records(dataset)
+    if not records:
+        return False
+    merged = merge_records(records, dataset.overrides or {})
+    descriptor = _validated(merged, dataset.identifier)
+    if descriptor.content_hash() == dataset.content_hash:
+        return False
+    warnings = _write_dataset(dataset, descriptor)
+    for message in warnings:
+        logger.warning("dataset %s: %s", dataset.identifier, message)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------- study facts
+
+
+def subject_hash(*, dataset: Dataset, subject_key: str) -> str:
+    """Per-dataset salted HMAC of the subject key: subjects cannot be linked across datasets or reversed."""
+    return hmac.new(dataset.subject_salt.encode(), subject_key.encode(), hashlib.sha256).hexdigest()
+
+
+def _bars(values: tuple[str, ...]) -> str:
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def _replace_study_facts(provenance: DatasetProvenance, facts: tuple[StudyFactRecord, ...]) -> None:
+    StudyFact.objects.filter(provenance=provenance).delete()
+    dataset = provenance.dataset
+    rows = [
+        StudyFact(
+            dataset=dataset,
+            provenance=provenance,
+            subject_hash=subject_hash(dataset=dataset, subject_key=f.subject_key),
+            sex=f.sex[:1] or "U",
+            age_band=f.age_band,
+            year=f.year,
+            modalities=_bars(f.modalities)[:300],
+            body_parts=_bars(f.body_parts)[:500],
+            manufacturers=_bars(f.manufacturers)[:1000],
+            n_series=f.n_series,
+            n_instances=f.n_instances,
+            n_bytes=f.n_bytes,
+        )
+        for f in facts
+    ]
+    StudyFact.objects.bulk_create(rows, batch_size=2000)
+
+
+# ---------------------------------------------------------------------------------------------- upsert
+
+
+def _find_dataset(descriptor: DatasetDescriptor, source: Source) -> tuple[Dataset | None, DatasetProvenance | None]:
+    record = DatasetProvenance.objects.select_related("dataset").filter(source=source, guid=descriptor.guid).first()
+    if record:
+        return record.dataset, record
+    for scheme, value in _identity_keys(descriptor):
+        hit = DatasetIdentifier.objects.select_related("dataset").filter(scheme=scheme, value=value).first()
+        if hit:
+            return hit.dataset, None
+    return None, None
+
+
+def _register_identifiers(dataset: Dataset, descriptor: DatasetDescriptor) -> None:
+    for scheme, value in _identity_keys(descriptor):
+        owner = DatasetIdentifier.objects.filter(scheme=scheme, value=value).values_list("dataset_id", flat=True).first()
+        if owner is None:
+            DatasetIdentifier.objects.create(dataset=dataset, scheme=scheme, value=value[:500])
+        elif owner != dataset.pk:
+            logger.warning("%s %s already identifies another dataset; not linked to %s", scheme, value, dataset.identifier)
+
+
+@transaction.atomic
+def dataset_upsert(*, descriptor: DatasetDescriptor, source: Source) -> UpsertResult:
+    """Create or update the dataset a source describes; UNCHANGED when the source's record is the same."""
+    published = descriptor.to_dict(include_private=False)
+    for name in ("original_iri", "doi", "other_identifiers"):
+        published.pop(name, None)
+    record_hash = descriptor.content_hash()
+    now = timezone.now()
+    dataset, record = _find_dataset(descriptor, source)
+    if record and record.content_hash == record_hash and record.withdrawn_at is None and dataset is not None:
+        record.last_seen = now
+        record.save(update_fields=["last_seen"])
+        return UpsertResult(UpsertOutcome.UNCHANGED, dataset, record)
+
+    created = dataset is None
+    if dataset is None:
+        dataset = Dataset(identifier=mint_identifier(source_slug=source.slug, guid=descriptor.guid), content_hash="")
+        dataset.save()
+    elif dataset.status == DatasetStatus.WITHDRAWN:
+        dataset.status, dataset.withdrawn_at = DatasetStatus.ACTIVE, None
+        dataset.save(update_fields=["status", "withdrawn_at"])
+
+    fields = {
+        "original_iri": descriptor.original_iri[:500],
+        "descriptor": published,
+        "warnings": [f"{w.field}: {w.code}: {w.message}" for w in descriptor.warnings],
+        "content_hash": record_hash,
+        "last_seen": now,
+        "withdrawn_at": None,
+    }
+    if record is None:
+        record = DatasetProvenance.objects.create(dataset=dataset, source=source, guid=descriptor.guid, **fields)
+    else:
+        for key, value in fields.items():
+            setattr(record, key, value)
+        record.save()
+    _register_identifiers(dataset, descriptor)
+    _replace_study_facts(record, descriptor.study_facts)
+    changed = dataset_remerge(dataset=dataset)
+    outcome = UpsertOutcome.CREATED if created else UpsertOutcome.UPDATED
+    if created or changed:
+        dataset_changed.send(sender=Dataset, dataset=dataset, outcome=outcome)
+    return UpsertResult(outcome, dataset, record)
+
+
+@transaction.atomic
+def dataset_withdraw(*, source: Source, guid: str) -> UpsertResult:
+    """Withdraw one source's record (soft). The dataset is withdrawn when no source still describes it."""
+    record = DatasetProvenance.objects.select_related("dataset").filter(source=source, guid=guid).first()
+    if record is None:
+        raise NotFound(f"source {source.slug!r} has no record {guid!r}", code="record_not_found")
+    dataset = record.dataset
+    if record.withdrawn_at is None:
+        record.withdrawn_at = timezone.now()
+        record.save(update_fields=["withdrawn_at"])
+        StudyFact.objects.filter(provenance=record).delete()
+    if _active_records(dataset):
+        dataset_remerge(dataset=dataset)
+        dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
+        return UpsertResult(UpsertOutcome.UPDATED, dataset, record)
+    if dataset.status != DatasetStatus.WITHDRAWN:
+        dataset.status, dataset.withdrawn_at = DatasetStatus.WITHDRAWN, timezone.now()
+        dataset.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.WITHDRAWN)
+    return UpsertResult(UpsertOutcome.WITHDRAWN, dataset, record)
+
+
+# ---------------------------------------------------------------------------------------------- curation
+
+
+def _check_field_value(name: str, value: Any) -> None:
+    if name not in descriptor_field_names() or name in ("original_iri", "doi", "other_identifiers"):
+        raise ValidationError(f"{name!r} is not a dataset field a curator can set", code="unknown_field", field=name)
+    try:
+        DatasetDescriptor.from_dict({"guid": "check", "title": [{"lang": "", "text": "check"}], name: value})
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValidationError(f"invalid value for {name}: {exc}", code="invalid_value", field=name) from exc
+
+
+@transaction.atomic
+def dataset_override_set(*, dataset: Dataset, field: str, value: Any) -> Dataset:
+    """Set a curator override; it wins over every source until cleared."""
+    _check_field_value(field, value)
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dataset.overrides = {**(dataset.overrides or {}), field: value}
+    dataset.save(update_fields=["overrides"])
+    if dataset_remerge(dataset=dataset):
+        dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
+    return dataset
+
+
+@transaction.atomic
+def dataset_override_clear(*, dataset: Dataset, field: str) -> Dataset:
+    """Remove a curator override: the field goes back to the winning source's value."""
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    overrides = dict(dataset.overrides or {})
+    if field not in overrides:
+        raise NotFound(f"no override for {field!r}", code="override_not_found")
+    del overrides[field]
+    dataset.overrides = overrides
+    dataset.save(update_fields=["overrides"])
+    if dataset_remerge(dataset=dataset):
+        dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
+    return dataset
+
+
+@transaction.atomic
+def source_defaults_set(*, source: Source, defaults: dict[str, Any]) -> Source:
+    """Replace a source's curator-set defaults and re-merge its datasets."""
+    for name, value in defaults.items():
+        if name not in DatasetDescriptor.DEFAULTABLE_FIELDS:
+            raise ValidationError(f"{name!r} cannot be a source default", code="unknown_field", field=name)
+        _check_field_value(name, value)
+    source.defaults = defaults
+    source.save(update_fields=["defaults", "updated_at"])
+    for dataset in Dataset.objects.filter(provenance_records__source=source).distinct():
+        if dataset_remerge(dataset=dataset):
+            dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
+    return source
+
+
+def source_get_or_create(*, slug: str, name: str, kind: str, **fields: Any) -> Source:
+    source, _ = Source.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, **fields})
+    return source
+
+
+def catalogue_ensure() -> Catalogue:
+    """Create the atlas catalogue record with its mandatory fields once; later edits are the curators'."""
+    catalogue = Catalogue.objects.order_by("pk").first()
+    if catalogue is not None:
+        return catalogue
+    return Catalogue.objects.create(
+        title={"en": "European Cancer Imaging Atlas catalogue"},
+        description={
+            "en": "Metadata of de-identified cancer imaging datasets held by hospitals and archives across Europe."
+        },
+        applicable_legislation=["http://data.europa.eu/eli/reg/2025/327/oj"],
+    )
+
+
+@transaction.atomic
+def source_publish(*, source: Source, published: bool) -> Source:
+    """Publish or unpublish a source; its datasets enter or leave the public catalogue and the index."""
+    if source.published == published:
+        return source
+    source.published = published
+    source.save(update_fields=["published", "updated_at"])
+    for dataset in Dataset.objects.filter(provenance_records__source=source).distinct():
+        dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
+    return source
+
+
+@transaction.atomic
+def dataset_remerge_by_id(*, dataset_id: int) -> bool:
+    """Re-merge one dataset under a row lock, announcing the change; used by the remerge task."""
+    dataset = Dataset.objects.select_for_update().get(pk=dataset_id)
+    changed = dataset_remerge(dataset=dataset)
+    if changed:
+        dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
+    return changed
+
+
+def datasets_remerge_queue(*, dataset_ids: list[int]) -> None:
+    """Queue a re-merge of each dataset after the current transaction commits."""
+    from catalogue.tasks import dataset_remerge_task
+
+    for dataset_id in dataset_ids:
+        transaction.on_commit(lambda dataset_id=dataset_id: dataset_remerge_task.delay(dataset_id))

@@ -1,0 +1,14 @@
+"""Celery tasks of the catalogue: ids in, services inside, queued after commit by their callers."""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
+def dataset_remerge_task(self, dataset_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Recompute a dataset from its records (after a vocabulary or source-default change)."""
+    from catalogue.models import Dataset
+    from catalogue.services import dataset_remerge_by_id
+
+    if not Dataset.objects.filter(pk=dataset_id).exists():
+        return False
+    return dataset_remerge_by_id(dataset_id=dataset_id)

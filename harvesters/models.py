@@ -1,0 +1,1 @@
+"""Harvest sources, jobs, records and stage errors arrive with the harvesters issue (see ROADMAP/issues)."""

@@ -1,0 +1,40 @@
+"""Shared fixtures: vocabularies loaded into the test database, sources, curators, descriptor factories."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_descriptor  # noqa: F401  (re-exported for tests)
+
+
+@pytest.fixture
+def vocab(db):  # type: ignore[no-untyped-def]
+    """The shipped vocabularies, loaded once and reloaded after a transactional test flushed them."""
+    from catalogue.models import ConceptScheme
+    from catalogue.vocabulary_loader import load_vocabularies
+
+    if not ConceptScheme.objects.filter(slug="cancer-type").exists():
+        load_vocabularies()
+
+
+@pytest.fixture
+def source(db):  # type: ignore[no-untyped-def]
+    from catalogue.models import Source
+
+    return Source.objects.create(slug="node-a", name="Hospital node A", kind="dicom_folder", priority=10, published=True)
+
+
+@pytest.fixture
+def other_source(db):  # type: ignore[no-untyped-def]
+    from catalogue.models import Source
+
+    return Source.objects.create(slug="feed-b", name="Partner feed B", kind="dcat_rdf", priority=50, published=True)
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():  # type: ignore[no-untyped-def]
+    """Throttle counters live in the cache: start every test with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
