@@ -210,6 +210,7 @@ class Dataset(models.Model):
     landing_page = models.URLField(max_length=500, blank=True)
 
     content_hash = models.CharField(max_length=64, help_text="Hash of the merged, published descriptor.")
+    merged = models.JSONField(default=dict, blank=True, help_text="The merged, published descriptor (exporters).")
     overrides = models.JSONField(default=dict, blank=True, help_text="Curator edits; they win over every source.")
     missing_healthdcatap = models.JSONField(default=list, blank=True)
     missing_eucaim = models.JSONField(default=list, blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
+from catalogue.descriptors import DatasetDescriptor
 from catalogue.errors import NotFound
 from catalogue.models import Concept, ConceptKey, Dataset, DatasetProvenance, DatasetStatus, Distribution
 
@@ -73,3 +74,20 @@ def dataset_list_for_curator(*, user) -> QuerySet[Dataset]:  # type: ignore[no-u
     if user.is_superuser:
         return qs
     return qs.filter(provenance_records__source__curators=user).distinct()
+
+
+def dataset_descriptor(*, dataset: Dataset) -> DatasetDescriptor:
+    """The merged, published descriptor of a dataset (guid = the atlas identifier); no study facts."""
+    return DatasetDescriptor.from_dict({**dataset.merged, "guid": dataset.identifier})
+
+
+def dataset_descriptors_public(*, chunk_size: int = 500):  # type: ignore[no-untyped-def]
+    """Stream (dataset, descriptor) pairs of the public catalogue without loading relations (for exporters)."""
+    qs = (
+        Dataset.objects.filter(status=DatasetStatus.ACTIVE)
+        .filter(_published_source_exists())
+        .only("id", "identifier", "merged", "updated_at", "created_at", "content_hash")
+        .order_by("identifier")
+    )
+    for dataset in qs.iterator(chunk_size=chunk_size):
+        yield dataset, dataset_descriptor(dataset=dataset)

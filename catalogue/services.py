@@ -236,6 +236,7 @@ def _write_dataset(dataset: Dataset, descriptor: DatasetDescriptor) -> list[str]
     dataset.sort_title = (title.get("en") or title.get("") or next(iter(title.values()), dataset.identifier))[:500]
     dataset.missing_healthdcatap, dataset.missing_eucaim = missing_fields(data)
     dataset.content_hash = descriptor.content_hash()
+    dataset.merged = data
     dataset.save()
     for name, concepts in m2m.items():
         getattr(dataset, name).set(concepts)

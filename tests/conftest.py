@@ -38,3 +38,17 @@ def _clear_caches():  # type: ignore[no-untyped-def]
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_static_storage():  # type: ignore[no-untyped-def]
+    """Production hashes static files at collectstatic time; tests serve them from the app folders."""
+    from django.test import override_settings
+
+    with override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ):
+        yield

@@ -31,6 +31,14 @@ def iri(scheme: str, value: str) -> str:
     return concept.iri
 
 
+def _resolve(value: Any) -> Any:
+    if callable(value):
+        return value()
+    if isinstance(value, tuple):
+        return tuple(v() if callable(v) else v for v in value)
+    return value
+
+
 def make_descriptor(guid: str = "ds-1", *, full: bool = True, **changes: Any) -> DatasetDescriptor:
     """A descriptor; with full=True every HealthDCAT-AP and EUCAIM mandatory field is filled."""
     base: dict[str, Any] = {
@@ -39,12 +47,12 @@ def make_descriptor(guid: str = "ds-1", *, full: bool = True, **changes: Any) ->
         "description": (LangText("en", "Chest CT of patients with non-small cell lung cancer."),),
     }
     if full:
-        base.update(
+        lazy: dict[str, Any] = dict(
             keywords=("lung", "CT"),
-            themes=(iri("data-theme", "HEAL"),),
-            health_categories=(iri("health-category", "RQSH"),),
-            health_themes=(iri("health-theme", "CANCER_DISEASE"),),
-            dataset_types=(iri("dataset-type", "SPEC1000020"),),
+            themes=(lambda: iri("data-theme", "HEAL"),),
+            health_categories=(lambda: iri("health-category", "RQSH"),),
+            health_themes=(lambda: iri("health-theme", "CANCER_DISEASE"),),
+            dataset_types=(lambda: iri("dataset-type", "SPEC1000020"),),
             access_rights=ACCESS + "RESTRICTED",
             applicable_legislation=(EHDS,),
             contact_points=(ContactPoint(name="Data steward", email="steward@hospital.example"),),
@@ -55,13 +63,13 @@ def make_descriptor(guid: str = "ds-1", *, full: bool = True, **changes: Any) ->
             n_subjects=120,
             n_studies=130,
             n_series=400,
-            birth_sex=(iri("sex", "F"), iri("sex", "M")),
-            cancer_types=(iri("cancer-type", "NSCLC"),),
-            modalities=(iri("modality", "CT"),),
+            birth_sex=(lambda: iri("sex", "F"), lambda: iri("sex", "M")),
+            cancer_types=(lambda: iri("cancer-type", "NSCLC"),),
+            modalities=(lambda: iri("modality", "CT"),),
             manufacturers=("SIEMENS",),
-            body_parts=(iri("body-part", "CHEST"),),
-            collection_methods=(iri("collection-method", "SPEC1000004"),),
-            tier=iri("tier", "1"),
+            body_parts=(lambda: iri("body-part", "CHEST"),),
+            collection_methods=(lambda: iri("collection-method", "SPEC1000004"),),
+            tier=lambda: iri("tier", "1"),
             version="1.0",
             distributions=(
                 DistributionDescriptor(
@@ -71,6 +79,9 @@ def make_descriptor(guid: str = "ds-1", *, full: bool = True, **changes: Any) ->
                 ),
             ),
         )
+        for name, value in lazy.items():
+            if name not in changes:
+                base[name] = _resolve(value)
     base.update(changes)
     return DatasetDescriptor(**base)
 

@@ -70,7 +70,7 @@ def test_an_external_concept_is_adopted_when_the_vocabulary_lists_it(vocab, sour
     ct_keys = list(ConceptKey.objects.filter(concept=ct).values_list("key", flat=True))
     ConceptKey.objects.filter(concept=ct).delete()
     ct.delete()
-    dataset = dataset_upsert(descriptor=make_descriptor("ext"), source=source).dataset
+    dataset = dataset_upsert(descriptor=make_descriptor("ext", modalities=(iri,)), source=source).dataset
     external = Concept.objects.get(iri=iri)
     assert external.is_external
     load_vocabularies()

@@ -1,0 +1,125 @@
+"""The harvester contract: a harvester turns one source into staged descriptors; the framework applies them.
+
+ckanext-harvest's gather / fetch / import, done right: a harvester's `gather()` yields `StagedItem`s (it
+gathers and fetches, and never writes models); `harvesters.services.harvest_job_run` stages them and applies
+them in one transaction per source (`catalogue.services.dataset_upsert` / `dataset_withdraw`), so a job that
+fails or is killed leaves the published catalogue exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from catalogue.descriptors import DatasetDescriptor
+
+
+class HarvestError(Exception):
+    """A problem that stops a whole job (unreadable source, refused location, parse error of a feed)."""
+
+    def __init__(self, message: str, *, code: str = "harvest_failed") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StageErrorInfo:
+    """One item's error at one stage. `message` never carries a personal value (a code and a tag name at most)."""
+
+    stage: str  # "gather", "fetch", "gate", "parse", "import"
+    code: str
+    message: str
+    guid: str = ""
+
+
+@dataclass(frozen=True)
+class StagedItem:
+    """One harvested item: a descriptor to apply, or the errors that kept it out."""
+
+    guid: str
+    descriptor: DatasetDescriptor | None
+    errors: tuple[StageErrorInfo, ...] = ()
+
+
+@dataclass
+class HarvestCounters:
+    """Figures a harvester reports about its own units (files, studies, rows, feed records).
+
+    identified: units found in the source; integrated: units whose content made it into a descriptor;
+    refused: units refused by a privacy rule, by reason code; errored: units that failed to process
+    (malformed, timeouts); entered: units that entered processing (identified minus skipped-unchanged).
+    """
+
+    unit: str = "datasets"
+    identified: int = 0
+    integrated: int = 0
+    entered: int = 0
+    errored: int = 0
+    skipped_unchanged: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "identified": self.identified,
+            "integrated": self.integrated,
+            "entered": self.entered,
+            "errored": self.errored,
+            "skipped_unchanged": self.skipped_unchanged,
+            "refused": dict(sorted(self.refused.items())),
+        }
+
+
+@dataclass
+class HarvestContext:
+    """What a harvester may use: its source's settings, the counters, progress, and a node-local report folder."""
+
+    source_slug: str
+    kind: str
+    location: str
+    options: dict[str, Any]
+    counters: HarvestCounters
+    report_dir: Path
+    state: dict[str, Any] = field(default_factory=dict)  # persisted between runs (e.g. a file manifest)
+    progress: Callable[[int, int | None], None] | None = None
+    refused_paths: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) - written to report_dir only
+
+    def refuse(self, reason: str, path: str | None = None) -> None:
+        """Count a refusal; the path goes to the node-local report file, never to the database."""
+        self.counters.refused[reason] += 1
+        if path is not None:
+            self.refused_paths.append((path, reason))
+
+
+def path_hash(path: str) -> str:
+    """What the catalogue database may keep of a refused file's path (PRIVACY.md R18)."""
+    return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class Harvester(ABC):
+    """Base of the harvester kinds (dicom_folder, dcat_rdf, idc_index, descriptor_sheet)."""
+
+    kind: ClassVar[str]
+    # Options a source of this kind accepts: name -> description (unknown options are refused).
+    OPTIONS: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, context: HarvestContext) -> None:
+        unknown = set(context.options) - set(self.OPTIONS)
+        if unknown:
+            raise HarvestError(
+                f"unknown option(s) for {self.kind}: {', '.join(sorted(unknown))}", code="unknown_option"
+            )
+        self.context = context
+
+    @abstractmethod
+    def gather(self) -> Iterator[StagedItem]:
+        """Yield every item of the source. Raise HarvestError when the source as a whole cannot be read.
+
+        The job withdraws datasets that vanished only when this generator finished without raising.
+        """

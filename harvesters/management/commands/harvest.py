@@ -1,0 +1,76 @@
+"""Run a harvest job now: `python manage.py harvest NAME [--json] [--force]`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from catalogue.errors import AtlasError
+from harvesters.models import JobStatus
+from harvesters.services import harvest_job_create, harvest_job_run, harvest_source_get
+
+
+class Command(BaseCommand):
+    help = "Harvest one source now, with progress, and print the job report. Exit 1 when the job failed."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name")
+        parser.add_argument("--json", action="store_true", help="print only the report as JSON")
+        parser.add_argument("--force", action="store_true", help="allow withdrawing more than max(10, 20%%)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            source = harvest_source_get(name=options["name"])
+            job = harvest_job_create(source=source, force=options["force"])
+        except AtlasError as exc:
+            raise CommandError(f"{exc.message} [{exc.code}]") from exc
+        bar = None
+        if not options["json"]:
+            bar = tqdm(desc=f"harvest {source.source.slug}", unit="item", file=sys.stderr, dynamic_ncols=True)
+
+        def progress(done: int, total: int | None) -> None:
+            if bar is None:
+                return
+            if total is not None and bar.total != total:
+                bar.reset(total=total)
+                bar.set_description(f"apply {source.source.slug}")
+            bar.n = done
+            bar.refresh()
+
+        job = harvest_job_run(job_id=job.pk, progress_callback=progress)
+        if bar is not None:
+            bar.close()
+        body = {
+            "source": source.source.slug, "job": job.pk, "status": job.status, "error_code": job.error_code,
+            "error_message": job.error_message, "report": job.report,
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(body, indent=2, sort_keys=True))
+        else:
+            self._print(body)
+        if job.status != JobStatus.COMPLETED:
+            raise CommandError(f"harvest of {source.source.slug} failed: {job.error_code}: {job.error_message}")
+
+    def _print(self, body: dict[str, Any]) -> None:
+        r = body["report"]
+        w = self.stdout.write
+        w(f"job {body['job']} of {body['source']}: {body['status']}")
+        if r:
+            w(f"  {r['unit']}: identified {r['identified']}, integrated {r['integrated']}, entered {r['entered']}, "
+              f"errored {r['errored']}, skipped unchanged {r['skipped_unchanged']}")
+            for reason, n in r["refused"].items():
+                w(f"  refused {n:6d}  {reason}")
+            d = r["datasets"]
+            w(f"  datasets: created {d['created']}, updated {d['updated']}, unchanged {d['unchanged']}, "
+              f"withdrawn {d['withdrawn']}, errored {d['errored']}")
+            if r["integrated_over_identified"] is not None:
+                w(f"  integrated / identified: {r['integrated_over_identified']:.1%}")
+            if r["processed_without_error_over_entered"] is not None:
+                w(f"  processed without error / entered: {r['processed_without_error_over_entered']:.1%}")
+            if r["refused_paths_file"]:
+                w(f"  refused paths (node-local): {r['refused_paths_file']}")
+            w(f"  {r['seconds']} s")

@@ -1,0 +1,372 @@
+"""Harvest jobs: gather into a staging table, then apply in one transaction per source.
+
+A job that fails or is killed at any point leaves the published catalogue as it was: nothing reaches the
+catalogue before the apply transaction, and that transaction commits whole or not at all. The next run
+converges (unchanged records are skipped by hash). Vanished datasets are withdrawn only after a complete
+gather, and a run that would withdraw more than max(10, 20 %) of a source stops unless forced.
+"""
+
+from __future__ import annotations
+
+import csv
+import smtplib
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.text import slugify
+
+from catalogue.descriptors import DatasetDescriptor
+from catalogue.errors import Conflict, NotFound, ValidationError
+from catalogue.models import Source, SourceKind
+from catalogue.services import UpsertOutcome, dataset_upsert, dataset_withdraw
+from harvesters.base import HarvestContext, HarvestCounters, HarvestError, Harvester, StageErrorInfo
+from harvesters.models import (
+    ACTIVE_STATUSES,
+    HarvestJob,
+    HarvestRecord,
+    HarvestSource,
+    JobStatus,
+    RecordOutcome,
+    StagedItem,
+    StageError,
+)
+
+logger = logging.getLogger(__name__)
+
+HARVESTER_CLASSES: dict[str, str] = {
+    SourceKind.DICOM_FOLDER: "harvesters.dicom_folder.harvester.DicomFolderHarvester",
+    SourceKind.DCAT_RDF: "harvesters.dcat_rdf.DcatRdfHarvester",
+    SourceKind.IDC_INDEX: "harvesters.idc_index.IdcIndexHarvester",
+    SourceKind.DESCRIPTOR_SHEET: "harvesters.descriptor_sheet.DescriptorSheetHarvester",
+}
+STALE_AFTER = timedelta(minutes=15)
+STAGE_BATCH = 500
+
+
+def harvester_class(kind: str) -> type[Harvester]:
+    path = HARVESTER_CLASSES.get(kind)
+    if path is None:
+        raise ValidationError(f"unknown harvester kind {kind!r}", code="unknown_kind")
+    return import_string(path)
+
+
+# ---------------------------------------------------------------------------------------------- sources
+
+
+@transaction.atomic
+def harvest_source_add(
+    *, name: str, kind: str, location: str, options: dict[str, Any] | None = None, published: bool = False,
+    priority: int = 100, contact_email: str = "", defaults: dict[str, Any] | None = None,
+) -> HarvestSource:
+    """Register a source (unpublished unless said otherwise). Options are checked against the harvester kind."""
+    options = options or {}
+    cls = harvester_class(kind)
+    unknown = set(options) - set(cls.OPTIONS)
+    if unknown:
+        raise ValidationError(
+            f"unknown option(s) for {kind}: {', '.join(sorted(unknown))}; known: {', '.join(sorted(cls.OPTIONS))}",
+            code="unknown_option",
+        )
+    slug = slugify(name)[:80]
+    if not slug:
+        raise ValidationError("a source needs a name with letters or digits", code="invalid_name")
+    if Source.objects.filter(slug=slug).exists():
+        raise Conflict(f"a source named {slug!r} exists already", code="source_exists")
+    source = Source.objects.create(
+        slug=slug, name=name, kind=kind, published=published, priority=priority, contact_email=contact_email
+    )
+    harvest_source = HarvestSource.objects.create(source=source, location=location, options=options)
+    if defaults:
+        from catalogue.services import source_defaults_set
+
+        source_defaults_set(source=source, defaults=defaults)
+    return harvest_source
+
+
+def harvest_source_get(*, name: str) -> HarvestSource:
+    hs = HarvestSource.objects.select_related("source").filter(source__slug=slugify(name)).first()
+    if hs is None:
+        raise NotFound(f"no harvest source {name!r}", code="source_not_found")
+    return hs
+
+
+# ---------------------------------------------------------------------------------------------- jobs
+
+
+def _runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _runner_alive(runner: str) -> bool:
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another host: trust the heartbeat instead
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _expire_stale_jobs(source: HarvestSource) -> None:
+    """A job whose process died (killed, crashed) is marked failed so the source can run again."""
+    now = timezone.now()
+    for job in HarvestJob.objects.filter(source=source, status__in=ACTIVE_STATUSES):
+        stale = job.heartbeat_at is not None and now - job.heartbeat_at > STALE_AFTER
+        dead = job.status == JobStatus.RUNNING and job.runner and not _runner_alive(job.runner)
+        if stale or dead:
+            HarvestJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, finished_at=now, error_code="abandoned",
+                error_message="the process running this job stopped before it finished; nothing was applied",
+            )
+            StagedItem.objects.filter(job=job).delete()
+
+
+def harvest_job_create(*, source: HarvestSource, force: bool = False) -> HarvestJob:
+    """Queue a job; refused while another job of the source is queued or running."""
+    _expire_stale_jobs(source)
+    try:
+        with transaction.atomic():
+            return HarvestJob.objects.create(source=source, force=force, heartbeat_at=timezone.now())
+    except IntegrityError as exc:
+        raise Conflict(
+            f"source {source.source.slug!r} is being harvested already; wait for that job to finish",
+            code="job_running",
+        ) from exc
+
+
+def harvest_job_enqueue(*, source: HarvestSource, force: bool = False) -> HarvestJob:
+    """Create a job and run it on a Celery worker after the current transaction commits."""
+    from harvesters.tasks import harvest_job_run_task
+
+    job = harvest_job_create(source=source, force=force)
+    transaction.on_commit(lambda: harvest_job_run_task.delay(job.pk))
+    return job
+
+
+@dataclass
+class Progress:
+    """Progress of a running job: items, rate and time left (for the command line and the job row)."""
+
+    callback: Any = None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.callback is not None:
+            self.callback(done, total)
+
+
+def _report_dir(job: HarvestJob) -> Path:
+    path = Path(getattr(settings, "ATLAS_HARVEST_REPORT_DIR", settings.VAR_DIR / "harvest-reports"))
+    path = path / job.source.source.slug
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_refused_paths(job: HarvestJob, context: HarvestContext) -> str:
+    """The list of refused paths is for the data holder, on the node that ran the harvest: never in the database."""
+    if not context.refused_paths:
+        return ""
+    path = _report_dir(job) / f"job-{job.pk}-refused.csv"
+    with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "reason"])
+        writer.writerows(sorted(context.refused_paths))
+    os.chmod(path, 0o600)
+    return str(path)
+
+
+def _heartbeat(job: HarvestJob) -> None:
+    HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+
+
+def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester, progress: Progress) -> set[str]:
+    """Stage every gathered item; return the guids seen. Raises HarvestError when the source fails."""
+    seen: set[str] = set()
+    batch: list[StagedItem] = []
+    errors: list[StageError] = []
+    last_beat = time.monotonic()
+    n = 0
+    for item in harvester.gather():
+        if item.guid in seen:
+            errors.append(StageError(job=job, stage="gather", guid=item.guid[:500], code="duplicate_guid",
+                                     message="the source lists this item twice; the first one is kept"))
+            continue
+        seen.add(item.guid)
+        descriptor = item.descriptor
+        batch.append(
+            StagedItem(
+                job=job,
+                guid=item.guid[:500],
+                content_hash=descriptor.content_hash() if descriptor else "",
+                descriptor=descriptor.to_dict() if descriptor else None,
+                warnings=[f"{w.field}: {w.code}: {w.message}" for w in descriptor.warnings] if descriptor else [],
+                has_errors=bool(item.errors) or descriptor is None,
+            )
+        )
+        errors.extend(_stage_errors(job, item.errors))
+        n += 1
+        if len(batch) >= STAGE_BATCH:
+            StagedItem.objects.bulk_create(batch)
+            batch = []
+        if time.monotonic() - last_beat > 5:
+            _heartbeat(job)
+            last_beat = time.monotonic()
+        progress(n, None)
+    StagedItem.objects.bulk_create(batch)
+    StageError.objects.bulk_create(errors)
+    return seen
+
+
+def _stage_errors(job: HarvestJob, infos: tuple[StageErrorInfo, ...]) -> list[StageError]:
+    return [StageError(job=job, stage=e.stage, guid=e.guid[:500], code=e.code, message=e.message[:2000]) for e in infos]
+
+
+def _withdraw_limit(current: int) -> int:
+    return max(10, int(current * 0.2))
+
+
+def _apply(job: HarvestJob, seen: set[str], counters: HarvestCounters, state: dict[str, Any],
+           progress: Progress) -> dict[str, int]:
+    """Apply the staged items in ONE transaction: the catalogue changes whole or not at all."""
+    hs = job.source
+    source = hs.source
+    outcomes = {o.value: 0 for o in RecordOutcome}
+    with transaction.atomic():
+        records = {r.guid: r for r in HarvestRecord.objects.filter(source=hs)}
+        active = {g for g, r in records.items() if r.outcome != RecordOutcome.WITHDRAWN}
+        missing = sorted(active - seen)
+        if missing and len(missing) > _withdraw_limit(len(active)) and not job.force:
+            raise HarvestError(
+                f"this run would withdraw {len(missing)} of {len(active)} datasets of {source.slug!r} "
+                f"(more than max(10, 20%)); check the source, or run again with --force",
+                code="withdraw_limit",
+            )
+        total = StagedItem.objects.filter(job=job).count()
+        for i, staged in enumerate(StagedItem.objects.filter(job=job).order_by("id").iterator(chunk_size=200)):
+            progress(i + 1, total)
+            record = records.get(staged.guid)
+            if staged.descriptor is None:
+                outcomes[RecordOutcome.ERRORED] += 1
+                continue
+            if record and record.content_hash == staged.content_hash and record.outcome != RecordOutcome.WITHDRAWN:
+                outcomes[RecordOutcome.UNCHANGED] += 1
+                if record.last_job_id != job.pk:
+                    HarvestRecord.objects.filter(pk=record.pk).update(last_job=job, outcome=RecordOutcome.UNCHANGED)
+                continue
+            result = dataset_upsert(descriptor=DatasetDescriptor.from_dict(staged.descriptor), source=source)
+            outcome = (
+                RecordOutcome.UNCHANGED if result.outcome is UpsertOutcome.UNCHANGED
+                else RecordOutcome.CREATED if result.outcome is UpsertOutcome.CREATED else RecordOutcome.UPDATED
+            )
+            outcomes[outcome] += 1
+            HarvestRecord.objects.update_or_create(
+                source=hs, guid=staged.guid,
+                defaults={"content_hash": staged.content_hash, "dataset": result.dataset, "outcome": outcome,
+                          "last_job": job},
+            )
+        for guid in missing:
+            dataset_withdraw(source=source, guid=guid)
+            HarvestRecord.objects.filter(source=hs, guid=guid).update(outcome=RecordOutcome.WITHDRAWN, last_job=job)
+            outcomes[RecordOutcome.WITHDRAWN] += 1
+        HarvestSource.objects.filter(pk=hs.pk).update(state=state)
+        StagedItem.objects.filter(job=job).delete()
+    return outcomes
+
+
+def _report(counters: HarvestCounters, outcomes: dict[str, int], refused_file: str, seconds: float) -> dict[str, Any]:
+    c = counters.as_dict()
+    refused_total = sum(counters.refused.values())
+    integrated_ratio = counters.integrated / counters.identified if counters.identified else None
+    processed_ok = counters.entered - counters.errored
+    processed_ratio = processed_ok / counters.entered if counters.entered else None
+    return {
+        **c,
+        "refused_total": refused_total,
+        "datasets": outcomes,
+        "integrated_over_identified": integrated_ratio,
+        "processed_without_error_over_entered": processed_ratio,
+        "definitions": {
+            "identified": f"{counters.unit} found in the source",
+            "integrated": f"{counters.unit} whose content entered a dataset descriptor (passed every gate)",
+            "entered": f"{counters.unit} that entered processing this run (identified minus unchanged ones skipped)",
+            "processed_without_error": "entered minus errored (refusals are processed without error)",
+            "integrated_over_identified": "integrated / identified",
+            "processed_without_error_over_entered": "(entered - errored) / entered",
+        },
+        "refused_paths_file": refused_file,
+        "seconds": round(seconds, 3),
+    }
+
+
+def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob:
+    """Run a queued job to the end. Never raises for a source problem: the job records FAILED and why."""
+    started = time.monotonic()
+    claimed = HarvestJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), runner=_runner()
+    )
+    job = HarvestJob.objects.select_related("source__source").get(pk=job_id)
+    if not claimed:
+        return job  # already run (a redelivered task): nothing to do
+    hs = job.source
+    counters = HarvestCounters()
+    context = HarvestContext(
+        source_slug=hs.source.slug, kind=hs.source.kind, location=hs.location, options=dict(hs.options),
+        counters=counters, report_dir=_report_dir(job), state=dict(hs.state or {}),
+        progress=progress_callback,
+    )
+    progress = Progress(progress_callback)
+    try:
+        harvester = harvester_class(hs.source.kind)(context)
+        seen = _gather(job, context, harvester, progress)
+        HarvestJob.objects.filter(pk=job.pk).update(gathered_at=timezone.now(), heartbeat_at=timezone.now())
+        job.refresh_from_db()
+        refused_file = _write_refused_paths(job, context)
+        outcomes = _apply(job, seen, counters, context.state, progress)
+    except HarvestError as exc:
+        return _fail(job, exc.code, exc.message, counters, context, started)
+    except Exception as exc:
+        logger.exception("harvest job %s of %s crashed", job.pk, hs.source.slug)
+        return _fail(job, "internal_error", f"{exc.__class__.__name__}: {exc}"[:2000], counters, context, started)
+    job.report = _report(counters, outcomes, refused_file, time.monotonic() - started)
+    job.status = JobStatus.COMPLETED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "status", "finished_at"])
+    logger.info("harvest job %s of %s completed: %s", job.pk, hs.source.slug, outcomes)
+    return job
+
+
+def _fail(job: HarvestJob, code: str, message: str, counters: HarvestCounters, context: HarvestContext,
+          started: float) -> HarvestJob:
+    StagedItem.objects.filter(job=job).delete()
+    refused_file = _write_refused_paths(job, context)
+    job.report = _report(counters, {o.value: 0 for o in RecordOutcome}, refused_file, time.monotonic() - started)
+    job.status, job.error_code, job.error_message = JobStatus.FAILED, code, message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report", "status", "error_code", "error_message", "finished_at"])
+    logger.warning("harvest job %s of %s failed: %s", job.pk, job.source.source.slug, code)
+    contact = job.source.source.contact_email
+    if contact:
+        try:
+            send_mail(
+                subject=f"[atlas] harvest of {job.source.source.name} failed",
+                message=f"Job {job.pk} failed ({code}): {message}\nThe published catalogue was left unchanged.",
+                from_email=None,
+                recipient_list=[contact],
+                fail_silently=False,
+            )
+        except (OSError, smtplib.SMTPException) as exc:
+            logger.error("could not mail %s about failed job %s: %s", contact, job.pk, exc)
+    return job
