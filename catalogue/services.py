@@ -70,14 +70,15 @@ def normalise_doi(value: str) -> str:
 
 
 def _identity_keys(descriptor: DatasetDescriptor) -> list[tuple[str, str]]:
+    """The keys that make records of different sources one dataset: the primary DOI and the original IRI.
+
+    Other identifiers (related DOIs, analysis-result DOIs shared by many collections) are kept but never merge.
+    """
     keys: list[tuple[str, str]] = []
     if descriptor.doi:
         keys.append(("doi", normalise_doi(descriptor.doi)))
     if descriptor.original_iri:
         keys.append(("iri", descriptor.original_iri.strip()))
-    for ident in descriptor.other_identifiers:
-        if ident.scheme.lower() == "doi":
-            keys.append(("doi", normalise_doi(ident.value)))
     return keys
 
 
@@ -354,12 +355,17 @@ def _replace_study_facts(provenance: DatasetProvenance, facts: tuple[StudyFactRe
 
 
 def _find_dataset(descriptor: DatasetDescriptor, source: Source) -> tuple[Dataset | None, DatasetProvenance | None]:
+    """The source's own record first; else a dataset another source describes with the same DOI or IRI.
+
+    Two guids of one source are two datasets by definition, so a match already described by this source is
+    not merged into.
+    """
     record = DatasetProvenance.objects.select_related("dataset").filter(source=source, guid=descriptor.guid).first()
     if record:
         return record.dataset, record
     for scheme, value in _identity_keys(descriptor):
         hit = DatasetIdentifier.objects.select_related("dataset").filter(scheme=scheme, value=value).first()
-        if hit:
+        if hit and not DatasetProvenance.objects.filter(dataset=hit.dataset, source=source).exists():
             return hit.dataset, None
     return None, None
 
@@ -370,15 +376,13 @@ def _register_identifiers(dataset: Dataset, descriptor: DatasetDescriptor) -> No
         if owner is None:
             DatasetIdentifier.objects.create(dataset=dataset, scheme=scheme, value=value[:500])
         elif owner != dataset.pk:
-            logger.warning("%s %s already identifies another dataset; not linked to %s", scheme, value, dataset.identifier)
+            logger.info("%s %s already identifies another dataset; not linked to %s", scheme, value, dataset.identifier)
 
 
 @transaction.atomic
 def dataset_upsert(*, descriptor: DatasetDescriptor, source: Source) -> UpsertResult:
     """Create or update the dataset a source describes; UNCHANGED when the source's record is the same."""
     published = descriptor.to_dict(include_private=False)
-    for name in ("original_iri", "doi", "other_identifiers"):
-        published.pop(name, None)
     record_hash = descriptor.content_hash()
     now = timezone.now()
     dataset, record = _find_dataset(descriptor, source)

@@ -159,13 +159,14 @@ def harvest_job_enqueue(*, source: HarvestSource, force: bool = False) -> Harves
 
 @dataclass
 class Progress:
-    """Progress of a running job: items, rate and time left (for the command line and the job row)."""
+    """Progress of one phase of a running job ("gather" or "apply"): items done and, when known, the total."""
 
     callback: Any = None
+    phase: str = "gather"
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.callback is not None:
-            self.callback(done, total)
+            self.callback(self.phase, done, total)
 
 
 def _report_dir(job: HarvestJob) -> Path:
@@ -192,8 +193,11 @@ def _heartbeat(job: HarvestJob) -> None:
     HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
 
 
-def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester, progress: Progress) -> set[str]:
-    """Stage every gathered item; return the guids seen. Raises HarvestError when the source fails."""
+def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester) -> set[str]:
+    """Stage every gathered item; return the guids seen. Raises HarvestError when the source fails.
+
+    Harvesters report their own progress through `context.progress` (they know their units and totals).
+    """
     seen: set[str] = set()
     batch: list[StagedItem] = []
     errors: list[StageError] = []
@@ -224,7 +228,6 @@ def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester, prog
         if time.monotonic() - last_beat > 5:
             _heartbeat(job)
             last_beat = time.monotonic()
-        progress(n, None)
     StagedItem.objects.bulk_create(batch)
     StageError.objects.bulk_create(errors)
     return seen
@@ -325,15 +328,16 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
     context = HarvestContext(
         source_slug=hs.source.slug, kind=hs.source.kind, location=hs.location, options=dict(hs.options),
         counters=counters, report_dir=_report_dir(job), state=dict(hs.state or {}),
-        progress=progress_callback,
     )
     progress = Progress(progress_callback)
+    context.progress = progress
     try:
         harvester = harvester_class(hs.source.kind)(context)
-        seen = _gather(job, context, harvester, progress)
+        seen = _gather(job, context, harvester)
         HarvestJob.objects.filter(pk=job.pk).update(gathered_at=timezone.now(), heartbeat_at=timezone.now())
         job.refresh_from_db()
         refused_file = _write_refused_paths(job, context)
+        progress.phase = "apply"
         outcomes = _apply(job, seen, counters, context.state, progress)
     except HarvestError as exc:
         return _fail(job, exc.code, exc.message, counters, context, started)
@@ -341,6 +345,8 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
         logger.exception("harvest job %s of %s crashed", job.pk, hs.source.slug)
         return _fail(job, "internal_error", f"{exc.__class__.__name__}: {exc}"[:2000], counters, context, started)
     job.report = _report(counters, outcomes, refused_file, time.monotonic() - started)
+    if context.state.get("unmapped"):
+        job.report["unmapped"] = context.state["unmapped"]
     job.status = JobStatus.COMPLETED
     job.finished_at = timezone.now()
     job.save(update_fields=["report", "status", "finished_at"])

@@ -11,18 +11,31 @@ from __future__ import annotations
 from typing import Final
 
 
-class Namespace(str):
-    """A namespace IRI; `NS.term` and `NS["term"]` give the plain-string IRI of a term."""
+class Namespace:
+    """A namespace IRI; `NS.term` and `NS["term"]` give the plain-string IRI of a term.
 
-    __slots__ = ()
+    Deliberately not a `str` subclass: `str` methods (`title`, `format`, `count`...) would shadow the DCMI terms
+    of the same names.
+    """
+
+    __slots__ = ("iri",)
+
+    def __init__(self, iri: str) -> None:
+        self.iri = iri
 
     def __getattr__(self, name: str) -> str:
         if name.startswith("__"):
             raise AttributeError(name)
-        return str(self) + name
+        return self.iri + name
 
-    def __getitem__(self, name: str) -> str:  # type: ignore[override]
-        return str(self) + name
+    def __getitem__(self, name: str) -> str:
+        return self.iri + name
+
+    def __str__(self) -> str:
+        return self.iri
+
+    def __repr__(self) -> str:
+        return f"Namespace({self.iri!r})"
 
 
 HEALTHDCATAP_IRI: Final = "http://healthdataportal.eu/ns/health#"

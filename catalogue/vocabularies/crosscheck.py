@@ -29,10 +29,30 @@ CONCEPT_COLUMNS: tuple[str, ...] = ("code", "iri", "label", "labels", "synonyms"
 MAPPING_SYSTEMS: frozenset[str] = frozenset({"icd10", "icdo3_topo", "icdo3_morph", "snomed", "ncit", "dicom", "umls"})
 OUR_PREFIX = "https://atlas.example.eu/"
 REQUIRED_SCHEMES: tuple[str, ...] = (
-    "cancer-type", "modality", "body-part", "access-right", "data-theme", "file-type", "country", "language",
-    "licence", "frequency", "dataset-type", "health-category", "health-theme", "coding-system", "standard",
-    "publisher-type", "tier", "collection-method", "segmentation-method", "access-condition", "sex", "species",
-    "distribution-status", "planned-availability",
+    "cancer-type",
+    "modality",
+    "body-part",
+    "access-right",
+    "data-theme",
+    "file-type",
+    "country",
+    "language",
+    "licence",
+    "frequency",
+    "dataset-type",
+    "health-category",
+    "health-theme",
+    "coding-system",
+    "standard",
+    "publisher-type",
+    "tier",
+    "collection-method",
+    "segmentation-method",
+    "access-condition",
+    "sex",
+    "species",
+    "distribution-status",
+    "planned-availability",
 )
 SNOMED_IRI = "http://snomed.info/id/"
 NCIT_IRI = "http://purl.obolibrary.org/obo/NCIT_"
@@ -133,8 +153,10 @@ def read_schemes_index(data_dir: Path | str) -> list[SchemeRow]:
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         _check_header(path, reader.fieldnames, SCHEME_COLUMNS)
-        return [SchemeRow(slug=r["slug"].strip(), iri=r["iri"].strip(), title=r["title"].strip(),
-                          file=r["file"].strip()) for r in reader]
+        return [
+            SchemeRow(slug=r["slug"].strip(), iri=r["iri"].strip(), title=r["title"].strip(), file=r["file"].strip())
+            for r in reader
+        ]
 
 
 def read_all(data_dir: Path | str) -> dict[str, list[Concept]]:
@@ -145,8 +167,14 @@ def read_all(data_dir: Path | str) -> dict[str, list[Concept]]:
 
 def lookup_keys(concept: Concept) -> set[str]:
     """Every normalised string the loader makes resolvable for this concept."""
-    values = [concept["iri"], concept["code"], concept["label"], *concept["alt_iris"], *concept["synonyms"],
-              *concept["labels"].values()]
+    values = [
+        concept["iri"],
+        concept["code"],
+        concept["label"],
+        *concept["alt_iris"],
+        *concept["synonyms"],
+        *concept["labels"].values(),
+    ]
     return {concept_key(v) for v in values if v}
 
 
@@ -239,10 +267,10 @@ def _cycles(slug: str, concepts: Sequence[Concept]) -> list[str]:
         node = start
         while node and node in parents:
             if node in path:
-                loop = frozenset(path[path.index(node):])
+                loop = frozenset(path[path.index(node) :])
                 if loop not in reported:
                     reported.add(loop)
-                    problems.append(f"{slug}: parent cycle {' -> '.join([*path[path.index(node):], node])}")
+                    problems.append(f"{slug}: parent cycle {' -> '.join([*path[path.index(node) :], node])}")
                 break
             path.append(node)
             node = parents[node]
@@ -319,7 +347,7 @@ def pydicom_meanings(scheme: str) -> dict[str, set[str]]:
 
 
 def _iri_id(iri: str, prefix: str) -> str | None:
-    return iri[len(prefix):] if iri.startswith(prefix) else None
+    return iri[len(prefix) :] if iri.startswith(prefix) else None
 
 
 def check_authorities(vocab: Mapping[str, Sequence[Concept]]) -> list[str]:
@@ -367,9 +395,7 @@ def _check_body_parts(concepts: Sequence[Concept]) -> list[str]:
                 problems.append(f"{where}: SNOMED {code} is not among pydicom's SCT codes")
         expected = meanings.get(c["label"].casefold())
         if own and expected and own not in expected:
-            problems.append(
-                f"{where}: pydicom gives SNOMED {sorted(expected)} for {c['label']!r}, the IRI says {own}"
-            )
+            problems.append(f"{where}: pydicom gives SNOMED {sorted(expected)} for {c['label']!r}, the IRI says {own}")
     return problems
 
 

@@ -15,19 +15,80 @@ from catalogue.vocabularies import crosscheck as cc
 DATA_DIR = Path(cc.__file__).resolve().parent / "data"
 
 REQUIRED_MODALITIES = (
-    "CR", "CT", "DX", "ES", "MG", "MR", "NM", "OCT", "OP", "PT", "RF", "SM", "US", "XA", "IO", "PX", "GM", "XC",
-    "SEG", "SR", "RTSTRUCT", "RTPLAN", "RTDOSE", "RTIMAGE", "PR", "KO", "ANN", "OT", "REG", "DOC",
+    "CR",
+    "CT",
+    "DX",
+    "ES",
+    "MG",
+    "MR",
+    "NM",
+    "OCT",
+    "OP",
+    "PT",
+    "RF",
+    "SM",
+    "US",
+    "XA",
+    "IO",
+    "PX",
+    "GM",
+    "XC",
+    "SEG",
+    "SR",
+    "RTSTRUCT",
+    "RTPLAN",
+    "RTDOSE",
+    "RTIMAGE",
+    "PR",
+    "KO",
+    "ANN",
+    "OT",
+    "REG",
+    "DOC",
 )
 REQUIRED_BODY_PARTS = (
-    "ABDOMEN", "ADRENAL", "BLADDER", "BRAIN", "BREAST", "CHEST", "COLON", "ESOPHAGUS", "HEAD", "HEADNECK", "KIDNEY",
-    "LIVER", "LUNG", "NECK", "OVARY", "PANCREAS", "PELVIS", "PROSTATE", "RECTUM", "SKULL", "SPINE", "STOMACH",
-    "THYROID", "UTERUS", "WHOLEBODY", "CHESTABDOMEN", "CHESTABDPELVIS", "ABDOMENPELVIS",
+    "ABDOMEN",
+    "ADRENAL",
+    "BLADDER",
+    "BRAIN",
+    "BREAST",
+    "CHEST",
+    "COLON",
+    "ESOPHAGUS",
+    "HEAD",
+    "HEADNECK",
+    "KIDNEY",
+    "LIVER",
+    "LUNG",
+    "NECK",
+    "OVARY",
+    "PANCREAS",
+    "PELVIS",
+    "PROSTATE",
+    "RECTUM",
+    "SKULL",
+    "SPINE",
+    "STOMACH",
+    "THYROID",
+    "UTERUS",
+    "WHOLEBODY",
+    "CHESTABDOMEN",
+    "CHESTABDPELVIS",
+    "ABDOMENPELVIS",
 )
+
+
+# tests/conftest.py has autouse fixtures that need Django settings; these tests must also run with
+# `-p no:django`, so the module shadows them with no-ops (same names, module scope wins).
+@pytest.fixture(autouse=True)
+def _clear_caches():  # type: ignore[no-untyped-def]
+    """Shadow the suite-wide Django cache reset: nothing here touches a cache."""
+    yield
 
 
 @pytest.fixture(autouse=True)
-def _clear_caches():  # type: ignore[no-untyped-def]
-    """Shadow the suite-wide Django cache reset of tests/conftest.py: these tests run without Django settings."""
+def _plain_static_storage():  # type: ignore[no-untyped-def]
+    """Shadow the suite-wide static-storage override: nothing here serves static files."""
     yield
 
 
@@ -118,11 +179,21 @@ def test_the_cancer_hierarchy_nests_subtypes_under_their_site(vocab, child, chai
 @pytest.mark.parametrize(
     ("term", "code"),
     [
-        ("NSCLC", "nsclc"), ("nsclc", "nsclc"), ("HCC", "hcc"), ("GBM", "glioblastoma"), ("PDAC", "pdac"),
-        ("ccRCC", "ccrcc"), ("DLBCL", "dlbcl"), ("HNSCC", "hnscc"), ("SCLC", "sclc"), ("TNBC",
-        "triple-negative-breast-cancer"), ("  non-small   cell lung cancer ", "nsclc"),
-        ("http://snomed.info/id/254637007", "nsclc"), ("http://purl.obolibrary.org/obo/NCIT_C2926", "nsclc"),
-        ("http://purl.obolibrary.org/obo/NCIT_C3058", "glioblastoma"), ("Lungenkrebs", "lung-cancer"),
+        ("NSCLC", "nsclc"),
+        ("nsclc", "nsclc"),
+        ("HCC", "hcc"),
+        ("GBM", "glioblastoma"),
+        ("PDAC", "pdac"),
+        ("ccRCC", "ccrcc"),
+        ("DLBCL", "dlbcl"),
+        ("HNSCC", "hnscc"),
+        ("SCLC", "sclc"),
+        ("TNBC", "triple-negative-breast-cancer"),
+        ("  non-small   cell lung cancer ", "nsclc"),
+        ("http://snomed.info/id/254637007", "nsclc"),
+        ("http://purl.obolibrary.org/obo/NCIT_C2926", "nsclc"),
+        ("http://purl.obolibrary.org/obo/NCIT_C3058", "glioblastoma"),
+        ("Lungenkrebs", "lung-cancer"),
     ],
 )
 def test_synonyms_labels_and_iris_resolve_to_the_right_cancer_type(vocab, term, code):
@@ -132,8 +203,18 @@ def test_synonyms_labels_and_iris_resolve_to_the_right_cancer_type(vocab, term, 
 
 def test_site_based_cancer_types_carry_an_icdo3_topography_and_iris_are_snomed_or_ncit_first(vocab):
     cancers = _by_code(vocab, "cancer-type")
-    for code in ("lung-cancer", "breast-cancer", "prostate-cancer", "colon-cancer", "pancreatic-cancer",
-                 "kidney-cancer", "bladder-cancer", "thyroid-cancer", "cervical-cancer", "ovarian-cancer"):
+    for code in (
+        "lung-cancer",
+        "breast-cancer",
+        "prostate-cancer",
+        "colon-cancer",
+        "pancreatic-cancer",
+        "kidney-cancer",
+        "bladder-cancer",
+        "thyroid-cancer",
+        "cervical-cancer",
+        "ovarian-cancer",
+    ):
         assert cancers[code]["mappings"].get("icdo3_topo"), code
         assert cancers[code]["iri"].startswith(cc.SNOMED_IRI), code
     assert cancers["lung-cancer"]["mappings"]["icd10"] == ["C34"]
@@ -171,8 +252,17 @@ def test_body_parts_use_pydicoms_snomed_codes(vocab):
 
 
 def test_eu_nal_iris_are_official_and_our_minted_iris_use_the_rewritable_prefix(vocab):
-    for slug in ("access-right", "data-theme", "file-type", "country", "language", "licence", "frequency",
-                 "distribution-status", "planned-availability"):
+    for slug in (
+        "access-right",
+        "data-theme",
+        "file-type",
+        "country",
+        "language",
+        "licence",
+        "frequency",
+        "distribution-status",
+        "planned-availability",
+    ):
         for c in vocab[slug]:
             assert c["iri"] == f"http://publications.europa.eu/resource/authority/{slug}/{c['code']}"
     for slug in ("health-category", "health-theme", "coding-system", "standard"):
@@ -187,8 +277,21 @@ def test_eu_nal_iris_are_official_and_our_minted_iris_use_the_rewritable_prefix(
 
 def test_the_nal_spot_values_the_metadata_model_relies_on(vocab):
     themes = _by_code(vocab, "data-theme")
-    assert set(themes) == {"AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "REGI", "SOCI",
-                           "TECH", "TRAN"}
+    assert set(themes) == {
+        "AGRI",
+        "ECON",
+        "EDUC",
+        "ENER",
+        "ENVI",
+        "GOVE",
+        "HEAL",
+        "INTR",
+        "JUST",
+        "REGI",
+        "SOCI",
+        "TECH",
+        "TRAN",
+    }
     assert set(_by_code(vocab, "access-right")) == {"PUBLIC", "RESTRICTED", "NON_PUBLIC"}
     assert len(vocab["health-category"]) == 17
     assert "CANCER_DISEASE" in _by_code(vocab, "health-theme")
@@ -234,10 +337,16 @@ def test_a_duplicate_code_is_reported(tmp_path):
 
 
 def test_a_parent_cycle_is_reported(tmp_path):
-    data = _write(tmp_path, "t", [
-        "a,https://x.example/a,A,,,c,,", "b,https://x.example/b,B,,,a,,", "c,https://x.example/c,C,,,b,,",
-        "d,https://x.example/d,D,,,,,",
-    ])
+    data = _write(
+        tmp_path,
+        "t",
+        [
+            "a,https://x.example/a,A,,,c,,",
+            "b,https://x.example/b,B,,,a,,",
+            "c,https://x.example/c,C,,,b,,",
+            "d,https://x.example/d,D,,,,,",
+        ],
+    )
     problems = cc.check_structure(cc.read_all(data))
     assert [p for p in problems if "parent cycle" in p] == ["t: parent cycle a -> c -> b -> a"]
 
@@ -250,18 +359,26 @@ def test_an_unknown_parent_and_a_self_parent_are_reported(tmp_path):
 
 
 def test_an_invalid_icd10_code_is_reported(tmp_path):
-    data = _write(tmp_path, "cancer-type", [
-        "x,https://x.example/x,X,,,,,icd10:C99.9X",
-        "y,https://x.example/y,Y,,,,,icd10:C34|icdo3_topo:C34.9",
-    ])
+    data = _write(
+        tmp_path,
+        "cancer-type",
+        [
+            "x,https://x.example/x,X,,,,,icd10:C99.9X",
+            "y,https://x.example/y,Y,,,,,icd10:C34|icdo3_topo:C34.9",
+        ],
+    )
     problems = cc.check_authorities(cc.read_all(data))
     assert problems == ["cancer-type:2 (x): icd10:C99.9X is not an ICD-10 (WHO 2019) code"]
 
 
 def test_a_cancer_type_without_icd10_and_malformed_codes_are_reported(tmp_path):
-    data = _write(tmp_path, "cancer-type", [
-        "x,http://snomed.info/id/363346000,X,,,,,icdo3_topo:C34|icdo3_morph:8140-3|ncit:X1",
-    ])
+    data = _write(
+        tmp_path,
+        "cancer-type",
+        [
+            "x,http://snomed.info/id/363346000,X,,,,,icdo3_topo:C34|icdo3_morph:8140-3|ncit:X1",
+        ],
+    )
     problems = cc.check_authorities(cc.read_all(data))
     assert any("no icd10 mapping" in p for p in problems)
     assert any("icdo3_topo:C34 is not" in p for p in problems)
@@ -293,21 +410,29 @@ def test_an_ambiguous_synonym_and_an_unknown_mapping_system_are_reported(tmp_pat
 
 
 def test_a_body_part_with_a_snomed_code_pydicom_gives_to_another_structure_is_reported(tmp_path):
-    data = _write(tmp_path, "body-part", [
-        "LIVER,http://snomed.info/id/39607008,Liver,,,,,snomed:39607008|dicom:LIVER",
-        "LUNG,http://snomed.info/id/1,Lung,,,,,snomed:1|dicom:LUNG",
-    ])
+    data = _write(
+        tmp_path,
+        "body-part",
+        [
+            "LIVER,http://snomed.info/id/39607008,Liver,,,,,snomed:39607008|dicom:LIVER",
+            "LUNG,http://snomed.info/id/1,Lung,,,,,snomed:1|dicom:LUNG",
+        ],
+    )
     problems = cc.check_authorities(cc.read_all(data))
     assert any("pydicom gives SNOMED ['10200004'] for 'Liver', the IRI says 39607008" in p for p in problems)
     assert any("SNOMED 1 is not among pydicom's SCT codes" in p for p in problems)
 
 
 def test_a_modality_with_a_wrong_label_or_iri_is_reported_and_unknown_codes_are_listed(tmp_path):
-    data = _write(tmp_path, "modality", [
-        "CT,http://dicom.nema.org/resources/ontology/DCM/CT,Cat scan,,,,,dicom:CT",
-        "MR,http://example.org/MR,Magnetic Resonance,,,,,dicom:MR",
-        "ZZ,http://dicom.nema.org/resources/ontology/DCM/ZZ,Made up,,,,,dicom:ZZ",
-    ])
+    data = _write(
+        tmp_path,
+        "modality",
+        [
+            "CT,http://dicom.nema.org/resources/ontology/DCM/CT,Cat scan,,,,,dicom:CT",
+            "MR,http://example.org/MR,Magnetic Resonance,,,,,dicom:MR",
+            "ZZ,http://dicom.nema.org/resources/ontology/DCM/ZZ,Made up,,,,,dicom:ZZ",
+        ],
+    )
     vocab = cc.read_all(data)
     problems = cc.check_authorities(vocab)
     assert any("label 'Cat scan' differs from pydicom's meaning" in p for p in problems)
@@ -331,9 +456,11 @@ def test_a_missing_required_scheme_and_an_unlisted_file_are_reported(tmp_path):
 
 
 def test_multi_valued_cells_are_split(tmp_path):
-    data = _write(tmp_path, "t", [
-        'a,https://x.example/a,A,fr:Aé|de:Ä,"S1| S2 ",,https://x.example/a2,icd10:C34|icd10:C50|snomed:123456'
-    ])
+    data = _write(
+        tmp_path,
+        "t",
+        ['a,https://x.example/a,A,fr:Aé|de:Ä,"S1| S2 ",,https://x.example/a2,icd10:C34|icd10:C50|snomed:123456'],
+    )
     (concept,) = cc.read_all(data)["t"]
     assert concept["labels"] == {"fr": "Aé", "de": "Ä"}
     assert concept["synonyms"] == ["S1", "S2"]

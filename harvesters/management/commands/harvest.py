@@ -28,21 +28,26 @@ class Command(BaseCommand):
             job = harvest_job_create(source=source, force=options["force"])
         except AtlasError as exc:
             raise CommandError(f"{exc.message} [{exc.code}]") from exc
-        bar = None
-        if not options["json"]:
-            bar = tqdm(desc=f"harvest {source.source.slug}", unit="item", file=sys.stderr, dynamic_ncols=True)
+        bars: dict[str, tqdm] = {}
 
-        def progress(done: int, total: int | None) -> None:
-            if bar is None:
+        def progress(phase: str, done: int, total: int | None) -> None:
+            """One bar per phase (gather, apply): items, rate and, once the total is known, time left."""
+            if options["json"]:
                 return
+            bar = bars.get(phase)
+            if bar is None:
+                for other in bars.values():
+                    other.close()
+                bar = bars[phase] = tqdm(
+                    desc=f"{phase} {source.source.slug}", unit="item", total=total, file=sys.stderr,
+                    dynamic_ncols=True, mininterval=0.5,
+                )
             if total is not None and bar.total != total:
-                bar.reset(total=total)
-                bar.set_description(f"apply {source.source.slug}")
-            bar.n = done
-            bar.refresh()
+                bar.total = total
+            bar.update(done - bar.n)
 
         job = harvest_job_run(job_id=job.pk, progress_callback=progress)
-        if bar is not None:
+        for bar in bars.values():
             bar.close()
         body = {
             "source": source.source.slug, "job": job.pk, "status": job.status, "error_code": job.error_code,
