@@ -28,8 +28,16 @@ opens a network connection on behalf of a harvester, and it does so with these r
   or error page served with status 200 is refused instead of being parsed as data.
 
 Errors are ``FetchError`` (a ``HarvestError``) with a stable ``code``; messages name the host, never the
-body, the query string or credentials. Each successful fetch logs the final IP and the body's SHA-256 at
-INFO (PRIVACY.md 2.4 item 9).
+body, the query string or credentials. Codes:
+
+* ``scheme_not_allowed``; ``host_not_allowed`` (not a DNS name, or off the source's ``allowed_hosts``);
+  ``address_not_allowed``; ``redirect_not_allowed`` (``reason`` holds the code that refused the hop);
+  ``too_many_redirects``; ``too_large``; ``timeout`` (connect, DNS or one read); ``deadline_exceeded`` (the
+  total); ``bad_status``; ``content_type_not_allowed``; ``decode_error``;
+* and for failures the brief's list does not name: ``invalid_url``, ``dns_error``, ``connect_error``,
+  ``tls_error``, ``protocol_error`` (malformed HTTP, broken connection).
+
+Each successful fetch logs the final IP and the body's SHA-256 at INFO (PRIVACY.md 2.4 item 9).
 
 Defence in depth: ``install_audit_hook()`` adds a process-wide audit hook (opt-in, for harvest workers) that
 refuses ``socket.connect`` to anything but the address ``fetch()`` is connecting to at that moment, and every
@@ -208,10 +216,6 @@ class _Target:
     def origin(self) -> tuple[str, str, int]:
         return (self.scheme, self.host, self.port)
 
-    @property
-    def host_header(self) -> str:
-        return f"[{self.host}]" if ":" in self.host else self.host
-
 
 # --------------------------------------------------------------------------------------------------------
 # Address policy
@@ -316,7 +320,22 @@ def _resolve(host: str, resolver: Resolver | None, timeout: float) -> list[str]:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _validate(url: str, *, resolver: Resolver | None, deadline: float, connect_timeout: float) -> _Target:
+def _host_matches(host: str, patterns: frozenset[str]) -> bool:
+    """Exact match, or a ``*.example.org`` pattern matching any sub-domain (not example.org itself)."""
+    if host in patterns:
+        return True
+    labels = host.split(".")
+    return any(f"*.{'.'.join(labels[i:])}" in patterns for i in range(1, len(labels)))
+
+
+def _validate(
+    url: str,
+    *,
+    resolver: Resolver | None,
+    deadline: float,
+    connect_timeout: float,
+    allowed_hosts: frozenset[str] | None = None,
+) -> _Target:
     """Check one hop's URL against the scheme, host and address rules, resolving the name once."""
     if not isinstance(url, str) or not url or len(url) > 8192 or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
         raise FetchError("URL is empty, too long or contains whitespace/control characters", code="invalid_url")
@@ -326,7 +345,7 @@ def _validate(url: str, *, resolver: Resolver | None, deadline: float, connect_t
         raise FetchError(f"scheme {scheme or '(none)'!r} is not allowed", code="scheme_not_allowed")
     raw_host = parts.hostname or ""
     if not raw_host:
-        raise FetchError("URL has no host", code="invalid_url")
+        raise FetchError("URL has no host", code="host_not_allowed")
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
@@ -350,14 +369,16 @@ def _validate(url: str, *, resolver: Resolver | None, deadline: float, connect_t
         try:
             host = raw_host.rstrip(".").encode("idna").decode("ascii").lower()
         except UnicodeError as exc:
-            raise FetchError("host name is not a valid IDNA name", code="invalid_url") from exc
+            raise FetchError("host name is not a valid IDNA name", code="host_not_allowed") from exc
         if len(host) > 253 or not all(_HOST_LABEL.match(label) for label in host.split(".")):
-            raise FetchError("host name is not a valid DNS name", code="invalid_url")
+            raise FetchError("host name is not a valid DNS name", code="host_not_allowed")
         ascii_labels = host.split(".")
         if all(_NUMERIC_LABEL.match(label) for label in ascii_labels) or _NUMERIC_LABEL.match(ascii_labels[-1]):
             # IDNA maps full-width digits to ASCII ones: "１２７.０.０.１" is an IP address in disguise.
             raise FetchError(f"host {host} is an IP address in a non-canonical form", code="address_not_allowed")
 
+    if allowed_hosts is not None and not _host_matches(host, allowed_hosts):
+        raise FetchError(f"host {host} is not on this source's host allow-list", code="host_not_allowed")
     listed = host in _private_hosts()
     if ip_literal is not None and not listed and not is_public_address(ip_literal):
         raise FetchError(f"address {host} is not a public address", code="address_not_allowed")
@@ -703,6 +724,7 @@ def fetch(
     max_redirects: int = 3,
     resolver: Resolver | None = None,
     headers: Mapping[str, str] | None = None,
+    allowed_hosts: Iterable[str] | None = None,
 ) -> FetchResult:
     """GET ``url`` under the harvest egress rules (module docstring) and return the whole, decoded body.
 
@@ -711,14 +733,18 @@ def fetch(
     ``deadline`` is the total time in seconds for every hop of the fetch. ``resolver`` (host -> list of IP
     strings) replaces the system resolver, for tests. ``headers`` adds request headers such as an API
     token; like URL user-info credentials they are not sent past a cross-origin redirect.
+    ``allowed_hosts`` is the source's host allow-list (PRIVACY.md 2.4 item 2): when given, every hop's host
+    must be on it (exact names, or ``*.example.org`` for sub-domains), else ``host_not_allowed``. The
+    address rules apply on top of it.
     """
     fmt, allowed_types = _resolve_format(accept)
     extra_headers = _check_headers(headers)
     if max_bytes <= 0 or deadline <= 0 or connect_timeout <= 0 or read_timeout <= 0 or max_redirects < 0:
         raise ValueError("limits must be positive")
     end = time.monotonic() + deadline
+    hosts = None if allowed_hosts is None else frozenset(_normalise_host(h) for h in allowed_hosts)
 
-    target = _validate(url, resolver=resolver, deadline=end, connect_timeout=connect_timeout)
+    target = _validate(url, resolver=resolver, deadline=end, connect_timeout=connect_timeout, allowed_hosts=hosts)
     if target.username is not None and any(k.lower() == "authorization" for k in extra_headers):
         raise ValueError("give credentials in the URL or in an Authorization header, not both")
     first_url = target.url
@@ -766,7 +792,9 @@ def fetch(
         redirects += 1
         next_url = urljoin(target.url, location)
         try:
-            next_target = _validate(next_url, resolver=resolver, deadline=end, connect_timeout=connect_timeout)
+            next_target = _validate(
+                next_url, resolver=resolver, deadline=end, connect_timeout=connect_timeout, allowed_hosts=hosts
+            )
         except FetchError as exc:
             if exc.code in ("timeout", "deadline_exceeded", "dns_error"):
                 raise
@@ -899,7 +927,10 @@ def install_audit_hook(*, allow: Iterable[tuple[str, int] | str] = ()) -> None:
     Audit hooks cannot be removed, so this is opt-in and meant for dedicated harvest worker processes;
     calling it again with the same ``allow`` is a no-op, with a different one an error (a hook that could
     be widened later would not be a guard). Defence in depth only: OS-level egress filtering (PRIVACY.md
-    2.4 item 8) remains the primary control.
+    2.4 item 8) remains the primary control. Not covered: ``open`` (rdflib reads a ``file:`` context with
+    ``open()``, not urllib; every import and template read fires the same event, so a path allow-list here
+    would be brittle): ``safe_rdf.inline_jsonld_contexts`` is what refuses ``file:`` contexts. UDP
+    ``sendto`` and DNS lookups are not covered either.
     """
     global _hook_allow
     normalised: set[tuple[str, int] | str] = set()

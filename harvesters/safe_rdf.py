@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rdflib import Graph, Literal
+from rdflib.plugins.stores.memory import Memory
 
 from harvesters.base import HarvestError
 from harvesters.fetch import install_audit_hook
@@ -47,6 +48,7 @@ from harvesters.fetch import install_audit_hook
 __all__ = [
     "BUNDLED_CONTEXTS",
     "BoundedGraph",
+    "BoundedMemory",
     "UnsafeRdfError",
     "check_jsonld_structure",
     "check_literal_sizes",
@@ -366,41 +368,39 @@ def check_literal_sizes(graph: Graph, *, max_chars: int = MAX_LITERAL_CHARS, ref
             _check_literal(obj, max_chars, refuse_ill_typed)
 
 
-class BoundedGraph(Graph):
-    """A Graph that stops the parser once a document has produced ``max_triples`` statements, so the cap is
-    enforced while parsing (memory stays bounded) rather than checked after the damage. Optionally checks
-    literal length as each triple arrives."""
+class BoundedMemory(Memory):
+    """rdflib's in-memory store with a cap on the statements one parse may add.
 
-    def __init__(
-        self,
-        *args: Any,
-        max_triples: int = MAX_TRIPLES,
-        max_literal_chars: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
+    The cap sits in the store, not in ``Graph.add``: the JSON-LD parser wraps the target graph's store in a
+    ConjunctiveGraph of its own, and every parser ends in ``Store.add`` (``Store.addN`` calls it too).
+    """
+
+    def __init__(self, *, max_triples: int, max_literal_chars: int | None = None) -> None:
+        super().__init__()
         self.max_triples = max_triples
         self.max_literal_chars = max_literal_chars
         self.statements_added = 0
 
-    def _admit(self, triple: Any) -> None:
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
         self.statements_added += 1
         if self.statements_added > self.max_triples:
             raise UnsafeRdfError(f"document has more than {self.max_triples} triples", code="too_many_triples")
         obj = triple[2]
         if self.max_literal_chars is not None and isinstance(obj, Literal):
             _check_literal(obj, self.max_literal_chars, refuse_ill_typed=False)
+        super().add(triple, context, quoted)
 
-    def add(self, triple: Any) -> BoundedGraph:  # type: ignore[override]
-        self._admit(triple)
-        super().add(triple)
-        return self
 
-    def addN(self, quads: Any) -> BoundedGraph:  # type: ignore[override]  # noqa: N802 (rdflib's name)
-        def admitted() -> Any:
-            for quad in quads:
-                self._admit(quad)
-                yield quad
+class BoundedGraph(Graph):
+    """A Graph whose parse stops once a document has produced ``max_triples`` statements, so the cap holds
+    while parsing (memory stays bounded) rather than being checked after the damage; optionally it also
+    refuses a literal over ``max_literal_chars`` as it arrives. Parse one document per BoundedGraph."""
 
-        super().addN(admitted())
-        return self
+    def __init__(self, *, max_triples: int = MAX_TRIPLES, max_literal_chars: int | None = None, **kwargs: Any) -> None:
+        super().__init__(store=BoundedMemory(max_triples=max_triples, max_literal_chars=max_literal_chars), **kwargs)
+
+    @property
+    def statements_added(self) -> int:
+        store = self.store
+        assert isinstance(store, BoundedMemory)
+        return store.statements_added

@@ -23,7 +23,7 @@ langs = st.sampled_from(["", "en", "fr", "de", "es"])
 @st.composite
 def descriptors(draw):  # type: ignore[no-untyped-def]
     return DatasetDescriptor(
-        guid=draw(texts),
+        guid=draw(st.text("abcdefghij0123456789-", min_size=1, max_size=12)),
         title=tuple(draw(st.lists(st.builds(LangText, langs, texts), min_size=1, max_size=3))),
         keywords=tuple(draw(st.lists(texts, max_size=5))),
         modalities=tuple(draw(st.lists(iris, max_size=4))),

@@ -7,6 +7,7 @@ requested (a JSON-LD remote context, a redirect target behind a refused hop).
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -76,18 +77,21 @@ class _Server(ThreadingHTTPServer):
 class HostileServer:
     """Start with ``HostileServer()``; ``url(path)`` gives an http URL on 127.0.0.1; ``close()`` stops it."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[SeenRequest] = []
         self.stopping = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.owner = self
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def paths(self) -> list[str]:
         return [request.path for request in self.seen]

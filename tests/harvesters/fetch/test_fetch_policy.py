@@ -140,13 +140,22 @@ def test_refuses_ipv6_zone_ids() -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "::ffff:93.184.216.34", "2002:5db8:d822::1", "64:ff9b::808:808"],
+    [
+        "93.184.216.34",
+        "8.8.8.8",
+        "2606:4700:4700::1111",
+        "::ffff:93.184.216.34",
+        "2002:5db8:d822::1",
+        "64:ff9b::808:808",
+    ],
 )
 def test_public_addresses_pass(address: str) -> None:
     assert is_public_address(address)
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "::ffff:10.1.1.1", "not-an-ip", "2001:0:4136:e378:8000:63bf:80ff:fffe"])
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "::ffff:10.1.1.1", "not-an-ip", "2001:0:4136:e378:8000:63bf:80ff:fffe"]
+)
 def test_non_public_addresses_fail(address: str) -> None:
     assert not is_public_address(address)
 
@@ -234,3 +243,39 @@ def test_unknown_format_and_managed_headers_are_programming_errors() -> None:
         fetch("https://example.org/", accept="turtle", headers={"Host": "other.example"})
     with pytest.raises(ValueError):
         fetch("https://example.org/", accept="turtle", headers={"X-A": "1\r\nX-B: 2"})
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("https://exa mple.org/", "invalid_url"),
+        ("https://example.org/\r\nX-Injected: 1", "invalid_url"),
+        ("https://example.org:99999/", "invalid_url"),
+        ("https://-bad-.example/", "host_not_allowed"),
+        ("https://a..b/", "host_not_allowed"),
+        ("https://user@/path", "host_not_allowed"),
+        ("https://exa$mple.org/", "host_not_allowed"),
+    ],
+)
+def test_malformed_urls_and_host_names(url: str, code: str) -> None:
+    assert _code(url) == code
+
+
+def test_source_host_allow_list(server: HostileServer) -> None:
+    server.serve("/feed.ttl", b"<a:s> <a:p> <a:o> .\n")
+    assert fetch(server.url("/feed.ttl"), accept="turtle", allowed_hosts=["127.0.0.1"]).status == 200
+    error = _code("https://data.other.org/feed.ttl", allowed_hosts=["data.example.org", "*.example.org"])
+    assert error == "host_not_allowed"
+    public = CountingResolver(["93.184.216.34"])
+    with pytest.raises(FetchError) as caught:
+        fetch("https://example.org/", accept="turtle", allowed_hosts=["*.example.org"], resolver=public, deadline=5)
+    assert caught.value.code == "host_not_allowed"  # a wildcard covers sub-domains only
+    assert public.calls == []
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("feeds.example.org", True), ("a.b.example.org", True), ("example.org", False), ("evilexample.org", False)],
+)
+def test_wildcard_host_patterns(host: str, expected: bool) -> None:
+    assert fetch_module._host_matches(host, frozenset({"*.example.org"})) is expected

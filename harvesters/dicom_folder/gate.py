@@ -1,0 +1,1017 @@
+"""The de-identification gate of PRIVACY.md §1: decide, for one DICOM file, what the catalogue may keep.
+
+`check_file(path, policy)` is a pure function (no Django, no globals written) so that it can run in worker
+processes under resource limits (see `pool.py`) and be tested file by file. It reads the WHOLE header
+(`stop_before_pixels=True, defer_size="256 KB"`, no `specific_tags`) and the elements that follow the pixel
+data, walks every element at every nesting depth including the file meta, and applies P2 and R1-R17.
+
+What leaves the gate is either a list of refusal codes (a rule and, at most, a tag keyword or tag number: never
+a value) or `Facts`: only the fields the atlas may store (UIDs already checked by R15, a hash of the pseudonym,
+sex, an age band, a year, controlled terms, the manufacturer after the R12 detectors, a size and two flags).
+
+Reading the rules in code: each check appends `(rule_order, code)`; the file is refused when any was appended.
+Rule-specific decisions that the standard leaves to the data holder (dummy values, retained attributes, private
+tags, stripping of icons) come from `GatePolicy`, built from the harvest source's options.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import struct
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, BinaryIO
+
+import pydicom
+from pydicom.charset import convert_encodings, decode_bytes
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.filereader import read_dataset
+
+from catalogue.disclosure import age_band, coarse_year, parse_dicom_age
+from harvesters.dicom_folder.deid_tables import (
+    DATA_DIR,
+    DATE_OPTIONS,
+    NEVER_KEPT_DATES,
+    OPTION_RETAINS,
+    RETAIN_DEVICE_IDENTITY,
+    RETAIN_INSTITUTION_IDENTITY,
+    DeidRow,
+    shipped_rows,
+)
+from harvesters.dicom_folder.detectors import detect
+
+GATE_VERSION = "2025.1"
+"""Changes whenever a rule changes: manifests made by another version are not reused."""
+
+DEFER_SIZE = "256 KB"
+MAX_NESTING = 32
+MAX_ELEMENTS = 200_000
+MAX_REASONS = 32
+
+ACCEPTED = "accepted"
+REFUSED = "refused"
+ERROR = "error"
+
+DEFAULT_ACCEPTED_OPTIONS = frozenset(
+    {"113100", "113101", "113102", "113103", "113104", "113105", "113106", "113107", "113108", "113109",
+     "113111", "113112"}
+)  # 113110 (Retain UIDs) is off by default: it defeats R15.
+DEFAULT_DUMMY_VALUES = frozenset(
+    {"removed", "anonymous", "anonymized", "anonymised", "anonymous^anonymous", "deidentified", "de-identified",
+     "unknown", "none"}
+)
+# Roots of vendors and toolkits that write original (site-assigned) UIDs; a data holder adds its own.
+DEFAULT_DENY_UID_ROOTS = (
+    "1.2.840.113619.",  # GE Healthcare
+    "1.3.12.2.1107.",  # Siemens
+    "1.3.46.670589.",  # Philips
+    "1.2.840.113704.",  # Philips (legacy)
+    "1.2.392.200036.9116.",  # Canon / Toshiba
+    "1.2.392.200036.9125.",  # Fujifilm
+    "1.2.276.0.7230010.3.",  # OFFIS DCMTK default root
+    "1.3.6.1.4.1.5962.",  # dicom3tools (Clunie) sample data
+)
+DEFAULT_PSEUDONYM_PATTERN = r"EUCAIM-[0-9a-f]+(\^Anonymous)?"
+DEFAULT_PROVIDER_PSEUDONYM_PATTERN = r"[0-9a-f]{64}"  # EUCAIM writes SHA-256(site id)
+DEFAULT_MAX_FILE_BYTES = 1 << 30
+SHIPPED_ALLOWLISTS_DIR = DATA_DIR / "private_allowlists"
+
+_PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
+_DATE_VRS = frozenset({"DA", "DT", "TM"})
+_R12_VRS = frozenset({"LO", "LT", "SH", "ST", "UT", "UC"})
+_SINGLE_VALUED_TEXT = frozenset({"LT", "ST", "UT", "UR"})
+_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI",
+                       "UR", "UT"})
+_NUMERIC_REF_VRS = frozenset({"IS", "US", "UL", "SS", "SL", "AT", "FL", "FD", "DS", "UV", "SV"})
+# Text attributes whose value is a version or a code, not free text (R12 would misread "1.4.35" as a date).
+_R12_EXEMPT = frozenset({
+    "ImplementationVersionName", "SoftwareVersions", "DeidentificationMethod", "PatientID", "CodingSchemeVersion",
+})
+# UI attributes that name a class, syntax, implementation or coding scheme: not instance identifiers (R15).
+_UID_EXEMPT = frozenset({
+    "TransferSyntaxUID", "ImplementationClassUID", "SOPClassUID", "MediaStorageSOPClassUID",
+    "ReferencedSOPClassUID", "ReferencedSOPClassUIDInFile", "CodingSchemeUID", "ContextGroupExtensionCreatorUID",
+    "MappingResourceUID", "PrivateInformationCreatorUID", "AffectedSOPClassUID", "RequestedSOPClassUID",
+    "ContextUID", "RelatedGeneralSOPClassUID", "OriginalSpecializedSOPClassUID",
+    "ReferencedTransferSyntaxUIDInFile", "SOPClassesInStudy",
+})
+_STANDARD_SCHEMES = frozenset({"DCM", "SCT", "SRT", "SNM3", "LN", "UCUM", "NCIT", "FMA", "RADLEX", "ICD10",
+                               "I10", "ICDO3", "MDC", "UMLS", "ACR"})
+_CODE_ITEM_KEYWORDS = frozenset({"CodeValue", "CodingSchemeDesignator", "CodingSchemeVersion", "CodeMeaning",
+                                 "ContextIdentifier", "MappingResource", "ContextUID", "LongCodeValue",
+                                 "URNCodeValue", "ContextGroupExtensionFlag"})
+_R16_ATTRIBUTES = frozenset({"InstitutionName", "InstitutionAddress", "StationName", "DeviceSerialNumber"})
+_HIGH_RISK_IMAGE_TYPES = frozenset({"SECONDARY", "DERIVED", "SCREEN", "SAVE", "REPORTDATA", "DEMOGRAPHICDATA"})
+_HIGH_RISK_MODALITIES = frozenset({"OT", "US", "SC", "DOC", "SR"})
+_HIGH_RISK_SERIES = re.compile(r"dose|report|protocol|screen|save|capture", re.IGNORECASE)
+_SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
+_ENCAPSULATED_DOC_PREFIX = "1.2.840.10008.5.1.4.1.1.104."
+_SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
+_SEGMENTATION_CLASSES = frozenset({"1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.481.3"})
+_SEGMENTATION_MODALITIES = frozenset({"SEG", "RTSTRUCT"})
+_HEAD_NECK = frozenset({"HEAD", "BRAIN", "SKULL", "HEADNECK", "NECK", "FACE", "EYE", "ORBIT", "JAW", "TMJ",
+                        "NASOPHARYNX", "OROPHARYNX", "LARYNX", "IAC", "SINUS", "CSPINE", "EAR", "MOUTH"})
+# (0012,0063) free text may list option codes ("DCM:113100/113105/..."): read them as declared.
+_OPTION_CODE = re.compile(r"(?<!\d)1131(?:0\d|1[0-2])(?!\d)")
+_MRN_SHAPE = re.compile(r"[\d\s./-]+")
+_NATIONAL_IDS = (
+    re.compile(r"\d{8}[A-Z]"),  # ES DNI
+    re.compile(r"[XYZ]\d{7}[A-Z]"),  # ES NIE
+    re.compile(r"[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]"),  # IT codice fiscale
+)
+_UID_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+_MODALITY = re.compile(r"[A-Z0-9_]{1,16}")
+_BODY_PART = re.compile(r"[A-Z0-9_ ]{1,16}")
+
+# Rule order: the first code in this order is the file's primary reason (what the counters count).
+_RULE_ORDER = {"p2": 2, "r1": 10, "r2": 20, "r4": 40, "r5": 50, "r6": 60, "r17": 65, "r8": 80, "r9": 90,
+               "r10": 100, "r11": 110, "r12": 120, "r13": 130, "r15": 150, "r16": 160, "req": 200}
+
+# R6 objects by tag (exact) and the group-masked ones.
+_R6_EXACT = {0x00880200: "IconImageSequence", 0x00420011: "EncapsulatedDocument", 0x54000100: "WaveformSequence"}
+_R17_TAGS = {0x04000561: "OriginalAttributesSequence", 0x04000500: "EncryptedAttributesSequence"}
+R6_OBJECTS = frozenset({"IconImageSequence", "EncapsulatedDocument", "WaveformSequence", "OverlayData",
+                        "CurveData"})
+
+
+class PolicyError(ValueError):
+    """An option of the source that cannot become a gate policy; `option` names it."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option
+
+
+class GateTimeout(Exception):
+    """Raised inside a worker when a file exceeds its time budget (see pool.py)."""
+
+
+class _Malformed(Exception):
+    """The file parses but its structure is unusable (nesting, element count)."""
+
+
+# ------------------------------------------------------------------------------------------- allow-lists
+
+_CTP_PATTERN = re.compile(r'\(\s*([0-9A-Fa-f]{4})\s*,\s*"([^"]*)"\s*,\s*([0-9A-Fa-f]{2})\s*\)')
+
+
+@dataclass(frozen=True)
+class PrivateAllowList:
+    """(group, Private Creator, element byte) triples a data holder declared safe (TCIA / CTP style).
+
+    `creators` holds every creator the list names (kept or not): an empty reservation of such a block carries
+    no value and may stay, while each of its elements must itself be allowed.
+    """
+
+    name: str = ""
+    allowed: frozenset[tuple[int, str, int]] = frozenset()
+    creators: frozenset[tuple[int, str]] = frozenset()
+
+    @staticmethod
+    def _key(creator: str) -> str:
+        return " ".join(creator.split()).casefold()
+
+    @classmethod
+    def parse_ctp_csv(cls, text: str, *, name: str) -> PrivateAllowList:
+        """Parse a CTP/TCIA private-tag list: `element_sig_pattern,tag_name,vr,private_disposition` rows.
+
+        Only disposition "k" (keep) allows an element; anything that does not parse is an error, not skipped.
+        """
+        allowed: set[tuple[int, str, int]] = set()
+        creators: set[tuple[int, str]] = set()
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        reader = csv.DictReader(io.StringIO("\n".join(lines)))
+        required = {"element_sig_pattern", "private_disposition"}
+        if reader.fieldnames is None or not required <= set(reader.fieldnames):
+            raise PolicyError("private_tag_allowlist", f"{name}: needs columns {sorted(required)}")
+        for line, row in enumerate(reader, start=2):
+            match = _CTP_PATTERN.fullmatch((row["element_sig_pattern"] or "").strip())
+            if match is None:
+                raise PolicyError("private_tag_allowlist", f"{name}:{line}: not a (gggg,\"creator\",ee) pattern")
+            group = int(match.group(1), 16)
+            if not group & 1:
+                raise PolicyError("private_tag_allowlist", f"{name}:{line}: group {match.group(1)} is not private")
+            creator = cls._key(match.group(2))
+            creators.add((group, creator))
+            disposition = (row["private_disposition"] or "").strip().lower()
+            if disposition not in {"k", "d", "h", "o", "na"}:
+                raise PolicyError("private_tag_allowlist", f"{name}:{line}: unknown disposition")
+            if disposition == "k":
+                allowed.add((group, creator, int(match.group(3), 16)))
+        return cls(name=name, allowed=frozenset(allowed), creators=frozenset(creators))
+
+    @classmethod
+    def from_patterns(cls, patterns: Iterable[str], *, name: str = "inline") -> PrivateAllowList:
+        """An inline list of `(gggg,"Creator",ee)` strings, all kept."""
+        rows = ["element_sig_pattern,private_disposition"]
+        for pattern in patterns:
+            if not isinstance(pattern, str):
+                raise PolicyError("private_tag_allowlist", "inline entries must be strings")
+            rows.append('"' + pattern.replace('"', '""') + '",k')
+        return cls.parse_ctp_csv("\n".join(rows), name=name)
+
+    @classmethod
+    def shipped(cls, name: str) -> PrivateAllowList:
+        """A list shipped in data/private_allowlists/<name>.csv."""
+        if not re.fullmatch(r"[a-z0-9_-]{1,40}", name):
+            raise PolicyError("private_tag_allowlist", "a shipped list name is lower-case letters, digits, - and _")
+        path = SHIPPED_ALLOWLISTS_DIR / f"{name}.csv"
+        if not path.is_file():
+            raise PolicyError("private_tag_allowlist", f"no shipped list named {name!r}")
+        return cls.parse_ctp_csv(path.read_text(encoding="utf-8"), name=name)
+
+    def allows(self, group: int, creator: str, element: int) -> bool:
+        return (group, self._key(creator), element & 0xFF) in self.allowed
+
+    def knows_creator(self, group: int, creator: str) -> bool:
+        return (group, self._key(creator)) in self.creators
+
+
+def shipped_allowlist_names() -> list[str]:
+    return sorted(p.stem for p in SHIPPED_ALLOWLISTS_DIR.glob("*.csv"))
+
+
+# ------------------------------------------------------------------------------------------------- policy
+
+
+def _root(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*\.?", value):
+        raise ValueError(f"{value!r} is not a UID root")
+    return value if value.endswith(".") else value + "."
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """What a data holder agreed for one harvest source; every field is an option of the source (SIDECAR.md).
+
+    deid_uid_roots: R15 roots instance UIDs must start with. pseudonym_pattern: R9/R10, full match.
+    accepted_options: declared PS3.15 option codes this source honours (others are ignored, i.e. treated as
+    not declared). attested_options: codes the data holder attests for every file even when a file does not
+    declare them (e.g. TCIA reviews every image for burned-in text: 113101). allowed_values: per attribute
+    keyword, a full-match regex of values the data holder documented as safe (e.g. a CTP hash); a sequence
+    listed here is kept and its elements are still checked. dummy_values: Z/D and PN placeholders
+    ("REMOVED"). strip_agreed: R6 objects the data holder agreed the catalogue ignores (it never stores pixels).
+    """
+
+    deid_uid_roots: tuple[str, ...] = ("2.25.",)
+    deny_uid_roots: tuple[str, ...] = DEFAULT_DENY_UID_ROOTS
+    pseudonym_pattern: re.Pattern[str] = field(default_factory=lambda: re.compile(DEFAULT_PSEUDONYM_PATTERN))
+    provider_pseudonym_pattern: re.Pattern[str] = field(
+        default_factory=lambda: re.compile(DEFAULT_PROVIDER_PSEUDONYM_PATTERN)
+    )
+    private_allowlist: PrivateAllowList = field(default_factory=PrivateAllowList)
+    accepted_options: frozenset[str] = DEFAULT_ACCEPTED_OPTIONS
+    attested_options: frozenset[str] = frozenset()
+    allowed_values: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    dummy_values: frozenset[str] = DEFAULT_DUMMY_VALUES
+    strip_agreed: frozenset[str] = frozenset()
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_allowed_map", dict(self.allowed_values))
+
+    @property
+    def allowed_map(self) -> Mapping[str, re.Pattern[str]]:
+        return self._allowed_map  # type: ignore[attr-defined,no-any-return]
+
+    # Option names this class reads (the harvester adds its own walking options).
+    OPTION_NAMES = (
+        "deid_uid_roots", "deny_uid_roots", "pseudonym_pattern", "provider_pseudonym_pattern",
+        "private_tag_allowlist", "accepted_deid_options", "attested_deid_options", "allowed_values",
+        "dummy_values", "strip_agreed", "max_file_bytes",
+    )
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> GatePolicy:
+        """Build a policy from a source's options; a bad value raises PolicyError naming the option."""
+        kwargs: dict[str, Any] = {}
+
+        def str_list(name: str, *, max_items: int = 200) -> list[str] | None:
+            value = options.get(name)
+            if value is None:
+                return None
+            if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 200 for v in value):
+                raise PolicyError(name, "must be a list of non-empty strings")
+            if len(value) > max_items:
+                raise PolicyError(name, f"at most {max_items} entries")
+            return value
+
+        def pattern(name: str, value: Any) -> re.Pattern[str]:
+            if not isinstance(value, str) or not 0 < len(value) <= 500:
+                raise PolicyError(name, "must be a regular expression of 1-500 characters")
+            try:
+                return re.compile(value)
+            except re.error as exc:
+                raise PolicyError(name, f"invalid regular expression ({exc.msg})") from exc
+
+        for name in ("deid_uid_roots", "deny_uid_roots"):
+            roots = str_list(name)
+            if roots is not None:
+                try:
+                    kwargs[name] = tuple(_root(r) for r in roots)
+                except ValueError as exc:
+                    raise PolicyError(name, str(exc)) from exc
+        if "deid_uid_roots" in kwargs and not kwargs["deid_uid_roots"]:
+            raise PolicyError("deid_uid_roots", "at least one root is needed")
+        for name in ("pseudonym_pattern", "provider_pseudonym_pattern"):
+            if name in options:
+                kwargs[name] = pattern(name, options[name])
+        allow = options.get("private_tag_allowlist")
+        if allow is not None:
+            if isinstance(allow, str):
+                kwargs["private_allowlist"] = PrivateAllowList.shipped(allow)
+            elif isinstance(allow, list):
+                kwargs["private_allowlist"] = PrivateAllowList.from_patterns(allow)
+            else:
+                raise PolicyError("private_tag_allowlist", "a shipped list name or a list of patterns")
+        for opt_name, attr in (("accepted_deid_options", "accepted_options"),
+                               ("attested_deid_options", "attested_options")):
+            codes = str_list(opt_name)
+            if codes is not None:
+                bad = [c for c in codes if not re.fullmatch(r"1131(0\d|1[0-2])", c)]
+                if bad:
+                    raise PolicyError(opt_name, "codes are PS3.15 CID 7050 codes 113100-113112")
+                kwargs[attr] = frozenset(codes)
+        allowed = options.get("allowed_values")
+        if allowed is not None:
+            if not isinstance(allowed, dict) or len(allowed) > 100:
+                raise PolicyError("allowed_values", "a mapping of attribute keyword to regular expression")
+            pairs = []
+            for keyword, regex in sorted(allowed.items()):
+                if not isinstance(keyword, str) or not re.fullmatch(r"[A-Za-z0-9]{2,80}", keyword):
+                    raise PolicyError("allowed_values", "keys are DICOM attribute keywords")
+                pairs.append((keyword, pattern("allowed_values", regex)))
+            kwargs["allowed_values"] = tuple(pairs)
+        dummies = str_list("dummy_values")
+        if dummies is not None:
+            kwargs["dummy_values"] = DEFAULT_DUMMY_VALUES | {d.strip().casefold() for d in dummies}
+        strip = str_list("strip_agreed")
+        if strip is not None:
+            unknown = set(strip) - R6_OBJECTS
+            if unknown:
+                raise PolicyError("strip_agreed", f"not an R6 object: {', '.join(sorted(unknown))}")
+            kwargs["strip_agreed"] = frozenset(strip)
+        if "max_file_bytes" in options:
+            value = options["max_file_bytes"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= (1 << 40):
+                raise PolicyError("max_file_bytes", "an integer between 1024 and 2**40")
+            kwargs["max_file_bytes"] = value
+        return cls(**kwargs)
+
+    def fingerprint(self) -> str:
+        """Stable hash of everything that can change a verdict (with GATE_VERSION): cached results need it."""
+        payload = {
+            "v": GATE_VERSION,
+            "roots": self.deid_uid_roots,
+            "deny": self.deny_uid_roots,
+            "pseudonym": self.pseudonym_pattern.pattern,
+            "provider": self.provider_pseudonym_pattern.pattern,
+            "private": sorted(self.private_allowlist.allowed),
+            "creators": sorted(self.private_allowlist.creators),
+            "accepted": sorted(self.accepted_options),
+            "attested": sorted(self.attested_options),
+            "allowed": [(k, p.pattern) for k, p in self.allowed_values],
+            "dummies": sorted(self.dummy_values),
+            "strip": sorted(self.strip_agreed),
+            "max": self.max_file_bytes,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything the catalogue keeps of an accepted file (PRIVACY.md §0, R12-R15)."""
+
+    study_uid: str
+    series_uid: str
+    sop_uid: str
+    subject_key: str  # sha256 of the PatientID pseudonym
+    sex: str  # F, M, O or U
+    age_band: int | None
+    year: int | None
+    modality: str
+    body_part: str  # a BodyPartExamined defined term, "SCT:<code>" from AnatomicRegionSequence, or ""
+    manufacturer: str
+    n_bytes: int
+    is_segmentation: bool
+    face_recognisable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """The verdict on one file: accepted with facts, refused with reason codes, or an error code."""
+
+    status: str
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    facts: Facts | None = None
+    study_key: str = ""  # short hash of the StudyInstanceUID of any parsed file, to count studies identified
+
+    @property
+    def primary_reason(self) -> str:
+        return self.reasons[0] if self.reasons else ""
+
+    def to_json(self) -> list[Any]:
+        """Compact JSON form for the harvest manifest (source state)."""
+        facts = None
+        if self.facts is not None:
+            f = self.facts
+            facts = [f.study_uid, f.series_uid, f.sop_uid, f.subject_key, f.sex, f.age_band, f.year, f.modality,
+                     f.body_part, f.manufacturer, f.n_bytes, f.is_segmentation, f.face_recognisable]
+        return [self.status, list(self.reasons), list(self.notes), facts, self.study_key]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> GateResult:
+        status, reasons, notes, facts, study_key = data
+        return cls(status, tuple(reasons), tuple(notes), Facts(*facts) if facts is not None else None, study_key)
+
+
+def error_result(code: str) -> GateResult:
+    return GateResult(ERROR, (code,))
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+
+def _decode(value: bytes, encodings: list[str]) -> str:
+    if len(encodings) == 1 or b"\x1b" not in value:
+        return value.decode(encodings[0], errors="replace")
+    return decode_bytes(value, encodings, set())
+
+
+def _read_tail(fp: BinaryIO, ds: Dataset, size: int) -> Dataset | None:
+    """Elements stored after the pixel data (e.g. (FFFA,FFFA), (FFFC,FFFC)), which stop_before_pixels skips.
+
+    dcmread leaves the file positioned at the pixel data tag when it stops; skip that element (defined length,
+    or the items of encapsulated data) and read whatever follows with the same deferral.
+    """
+    start = fp.tell()
+    if start + 8 > size:
+        return None
+    implicit, little = ds.original_encoding
+    if implicit is None:
+        return None
+    endian = "<" if little else ">"
+    header = fp.read(8)
+    group, element = struct.unpack(endian + "HH", header[:4])
+    if (group << 16 | element) not in _PIXEL_TAGS:
+        return None
+    if implicit:
+        (length,) = struct.unpack(endian + "I", header[4:8])
+    elif header[4:6] in (b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b"UT", b"UC", b"UR"):
+        (length,) = struct.unpack(endian + "I", fp.read(4))
+    else:
+        (length,) = struct.unpack(endian + "H", header[6:8])
+    if length == 0xFFFFFFFF:
+        while True:
+            item = fp.read(8)
+            if len(item) < 8:
+                raise _Malformed("encapsulated pixel data ends without a delimiter")
+            item_group, item_element, item_length = struct.unpack(endian + "HHI", item)
+            if (item_group, item_element) == (0xFFFE, 0xE0DD):
+                break
+            if (item_group, item_element) != (0xFFFE, 0xE000) or item_length == 0xFFFFFFFF:
+                raise _Malformed("encapsulated pixel data item is not an item")
+            fp.seek(item_length, os.SEEK_CUR)
+            if fp.tell() > size:
+                raise _Malformed("encapsulated pixel data item runs past the end of the file")
+    else:
+        fp.seek(length, os.SEEK_CUR)
+    if fp.tell() >= size:
+        return None
+    return read_dataset(fp, implicit, little, defer_size=DEFER_SIZE)
+
+
+def _read(path: str, size: int) -> tuple[Dataset, Dataset | None] | None:
+    """(header, tail) of a Part-10 file, or None when the file is not Part-10 (P2: no force)."""
+    with open(path, "rb") as fp:
+        try:
+            ds = pydicom.dcmread(fp, stop_before_pixels=True, defer_size=DEFER_SIZE)
+        except InvalidDicomError:
+            return None
+        meta = getattr(ds, "file_meta", None)
+        if meta is None or len(meta) == 0 or "TransferSyntaxUID" not in meta:
+            return None
+        if meta.TransferSyntaxUID == pydicom.uid.DeflatedExplicitVRLittleEndian:
+            # The inflated stream is internal to pydicom: read it again in full (values stay deferred).
+            full = pydicom.dcmread(path, defer_size=DEFER_SIZE)
+            tail = Dataset()
+            for tag in full.keys():
+                if tag > 0x7FE00010:
+                    tail._dict[tag] = full.get_item(tag, keep_deferred=True)  # noqa: SLF001
+            return ds, (tail if len(tail) else None)
+        return ds, _read_tail(fp, ds, size)
+
+
+# ----------------------------------------------------------------------------------------------- checker
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[int, DeidRow], tuple[tuple[int, int, DeidRow], ...]]:
+    exact: dict[int, DeidRow] = {}
+    masked: list[tuple[int, int, DeidRow]] = []
+    for row in shipped_rows():
+        if row.is_exact:
+            exact[row.tag] = row
+        else:
+            mask, value = row.mask_value
+            masked.append((mask, value, row))
+    return exact, tuple(masked)
+
+
+def _vr_of(tag: int, raw_vr: str | None) -> str:
+    """The element's VR; UN (or implicit) public elements get their dictionary VR, as pydicom does on access."""
+    if raw_vr and (raw_vr != "UN" or tag >> 16 & 1):
+        return raw_vr
+    try:
+        vr = dictionary_VR(tag)
+    except KeyError:
+        return "UN"
+    return "UN" if " or " in vr else vr
+
+
+def _keyword(tag: int) -> str:
+    return keyword_for_tag(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+def _code(prefix: str, detail: str = "") -> str:
+    code = f"{prefix}:{detail}" if detail else prefix
+    return code if len(code) <= 64 else code[:64]
+
+
+class _Checker:
+    """One pass over one file. Collects refusal codes and notes; extracts facts only when nothing refused."""
+
+    def __init__(self, ds: Dataset, tail: Dataset | None, policy: GatePolicy, size: int) -> None:
+        self.ds, self.tail, self.policy, self.size = ds, tail, policy, size
+        self.reasons: dict[str, int] = {}
+        self.notes: set[str] = set()
+        self.n_elements = 0
+        self.exact, self.masked = _tables()
+        self.declared: frozenset[str] = frozenset()
+        self.options: frozenset[str] = frozenset()
+        self.retained: frozenset[str] = frozenset()
+        self.dates_ok = False
+        self.patient_digits: tuple[str, ...] = ()
+
+    # -------------------------------------------------------------------------------------------- helpers
+
+    def refuse(self, prefix: str, detail: str = "") -> None:
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.setdefault(_code(prefix, detail), _RULE_ORDER[prefix.split("_", 1)[0]])
+
+    def top_text(self, keyword: str) -> str:
+        """A top-level text value, stripped ("" when absent). Only used on a handful of attributes."""
+        value = self.ds.get(keyword)
+        if value is None:
+            return ""
+        if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
+            return "\\".join(str(v) for v in value).strip()
+        return str(value).strip()
+
+    # --------------------------------------------------------------------------------------- declaration
+
+    def declaration(self) -> None:
+        """R1, R2, R3: the de-identification flag, its provenance and the options in effect."""
+        if self.top_text("PatientIdentityRemoved").upper() != "YES":
+            self.refuse("r1_not_deidentified")
+        method_text = self.top_text("DeidentificationMethod")
+        declared: set[str] = set(_OPTION_CODE.findall(method_text))
+        has_basic = False
+        for item in self.ds.get("DeidentificationMethodCodeSequence", None) or []:
+            code = str(item.get("CodeValue", "") or "").strip()
+            scheme = str(item.get("CodingSchemeDesignator", "") or "").strip().upper()
+            if scheme == "DCM" and _OPTION_CODE.fullmatch(code):
+                declared.add(code)
+                has_basic = has_basic or code == "113100"
+        if not has_basic and not method_text:
+            self.refuse("r2_no_method")
+        if self.top_text("LongitudinalTemporalInformationModified").upper() == "MODIFIED":
+            declared.add("113107")
+        self.declared = frozenset(declared)
+        attested = self.policy.attested_options - self.declared
+        for code in sorted(attested):
+            self.notes.add(f"attested:{code}")
+        self.options = (self.declared & self.policy.accepted_options) | self.policy.attested_options
+        retained: set[str] = set()
+        for code, keywords in OPTION_RETAINS.items():
+            if code in self.options:
+                retained |= keywords
+        self.retained = frozenset(retained)
+        self.dates_ok = bool(self.options & DATE_OPTIONS)
+        patient_id = self.top_text("PatientID")
+        self.patient_digits = tuple(re.findall(r"\d{6,}", patient_id))
+
+    # ---------------------------------------------------------------------------------------------- walk
+
+    def walk(self, dataset: Dataset, depth: int, encodings: list[str]) -> None:
+        if depth > MAX_NESTING:
+            raise _Malformed("sequence nesting too deep")
+        own_charset = dataset.get_item(0x00080005, keep_deferred=True) if 0x00080005 in dataset else None
+        if own_charset is not None:
+            values = own_charset.value
+            if isinstance(values, bytes):
+                names = [v.strip() for v in values.decode("ascii", "replace").split("\\")]
+            else:
+                names = [str(v).strip() for v in (values if isinstance(values, list | tuple) else [values])]
+            encodings = convert_encodings([n or "ISO_IR 6" for n in names] or ["ISO_IR 6"])
+            if encodings == ["iso8859"]:
+                encodings = ["latin_1"]
+        designator = ""
+        if 0x00080102 in dataset:
+            designator = self.text_of(dataset.get_item(0x00080102, keep_deferred=True), "SH", encodings).upper()
+        creators: dict[tuple[int, int], str] = {}
+        private_used: set[tuple[int, int]] = set()
+        for tag in sorted(dataset.keys()):
+            self.n_elements += 1
+            if self.n_elements > MAX_ELEMENTS:
+                raise _Malformed("too many elements")
+            elem = dataset.get_item(tag, keep_deferred=True)
+            group, number = tag >> 16, tag & 0xFFFF
+            if number == 0:  # group lengths carry no value
+                continue
+            if group & 1:
+                self.private(dataset, tag, elem, encodings, creators, private_used, depth)
+                continue
+            self.element(dataset, tag, elem, encodings, designator, depth)
+        for block, creator in creators.items():
+            if block not in private_used and creator and not self.policy.private_allowlist.knows_creator(
+                block[0], creator
+            ):
+                self.refuse("r11_private_creator", f"({block[0]:04X},00{block[1]:02X})")
+
+    def text_of(self, elem: Any, vr: str, encodings: list[str]) -> str:
+        value = elem.value
+        if isinstance(elem, RawDataElement):
+            if value is None:
+                return ""
+            return _decode(value, encodings).rstrip(" \x00").lstrip(" " if vr not in _SINGLE_VALUED_TEXT else "")
+        if value is None:
+            return ""
+        if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
+            return "\\".join(str(v) for v in value)
+        return str(value).strip()
+
+    def element(self, dataset: Dataset, tag: int, elem: Any, encodings: list[str], designator: str,
+                depth: int) -> None:
+        vr = _vr_of(tag, elem.VR)
+        row = self.exact.get(tag)
+        if row is None and tag >> 24 in (0x50, 0x60):
+            for mask, value, masked_row in self.masked:
+                if tag & mask == value:
+                    row = masked_row
+                    break
+        keyword = row.keyword if row is not None else _keyword(tag)
+        # R6 / R17: objects that are refused whatever their content (or stripped by agreement).
+        r6 = _R6_EXACT.get(tag) or (keyword if keyword in ("OverlayData", "CurveData") else None)
+        if r6 is not None:
+            if r6 in self.policy.strip_agreed:
+                self.notes.add(f"stripped:{r6}")
+            else:
+                self.refuse("r6_object", r6)
+            return
+        if tag in _R17_TAGS:
+            self.refuse("r17_original_values", _R17_TAGS[tag])
+            return
+        if vr == "SQ":
+            self.sequence(dataset, tag, row, keyword, encodings, depth)
+            return
+        deferred = isinstance(elem, RawDataElement) and elem.value is None and elem.length not in (0, 0xFFFFFFFF)
+        if deferred and vr in _TEXT_VRS:
+            # No kept text is 256 KB long: refusing is cheaper and safer than reading it.
+            self.refuse("r12_oversized_text", keyword)
+            return
+        if isinstance(elem, RawDataElement):
+            empty = elem.length == 0 or (elem.value is not None and not elem.value.strip(b" \x00"))
+        else:
+            empty = elem.value in (None, "", b"") or elem.value == []
+        if empty:
+            return
+        text: str | None = self.text_of(elem, vr, encodings) if vr in _TEXT_VRS else None
+        if text == "":
+            return
+        skip_r12 = False
+        if row is not None and row.action != "U":
+            verdict = self.attribute(row, keyword, vr, text)
+            if verdict is False:
+                return
+            skip_r12 = verdict is None
+        if vr == "PN" and text is not None:
+            self.person_name(keyword, text)
+            return
+        if tag == 0x00100020 and text is not None:
+            self.patient_id(keyword, text)
+            return
+        if vr in _DATE_VRS:
+            if not self.dates_ok:
+                self.refuse("r13_date", keyword)
+            return
+        if vr == "UI" and text is not None:
+            self.uids(keyword, text)
+            return
+        if (vr in _R12_VRS and text is not None and not skip_r12 and keyword not in _R12_EXEMPT
+                and not (keyword == "CodeValue" and designator in _STANDARD_SCHEMES)
+                and not ("113109" in self.options and keyword in RETAIN_DEVICE_IDENTITY)
+                and not ("113112" in self.options and keyword in RETAIN_INSTITUTION_IDENTITY)):
+            self.free_text(keyword, vr, text)
+
+    def attribute(self, row: DeidRow, keyword: str, vr: str, text: str | None) -> bool | None:
+        """R8 (and R16) for a non-empty attribute of Table E.1-1.
+
+        Returns True when the value may stay and later rules still apply, None when it may stay and the R12
+        detectors must not run (a documented dummy, allowance or provider pseudonym), False when refused.
+        """
+        if keyword in self.retained:
+            return True
+        allowed = self.policy.allowed_map.get(keyword)
+        if allowed is not None and text is not None and allowed.fullmatch(text):
+            self.notes.add(f"allowance:{keyword}")
+            return None
+        if vr in _DATE_VRS and self.dates_ok and keyword not in NEVER_KEPT_DATES:
+            return True
+        if keyword == "PatientID":
+            return True  # R10 decides
+        permits_dummy = "Z" in row.action or "D" in row.action
+        if permits_dummy and text is not None:
+            if text.casefold() in self.policy.dummy_values:
+                return None
+            if vr == "PN" and all(self.policy.pseudonym_pattern.fullmatch(v.strip()) for v in text.split("\\")):
+                return True
+        if (keyword in _R16_ATTRIBUTES and keyword != "DeviceSerialNumber" and text is not None
+                and self.policy.provider_pseudonym_pattern.fullmatch(text)):
+            return None
+        self.refuse("r16_identity" if keyword in _R16_ATTRIBUTES else "r8_attribute", keyword)
+        return False
+
+    def sequence(self, dataset: Dataset, tag: int, row: DeidRow | None, keyword: str, encodings: list[str],
+                 depth: int) -> None:
+        items = dataset[tag].value or []
+        if row is not None and len(items) and row.action != "U":
+            if keyword in self.retained:
+                pass
+            elif keyword in self.policy.allowed_map:
+                self.notes.add(f"allowance:{keyword}")
+            elif not all(self.reference_only(item) for item in items):
+                self.refuse("r8_attribute", keyword)
+        for item in items:
+            self.walk(item, depth + 1, encodings)
+
+    def reference_only(self, item: Dataset, depth: int = 0) -> bool:
+        """True when a sequence item only points at other objects (UIDs, numbers, standard codes).
+
+        Such an item holds no personal value and its UIDs are themselves checked by R15, so an X/Z/D reference
+        sequence (Referenced Image Sequence, Source Image Sequence ...) carrying only references may stay.
+        """
+        if depth > MAX_NESTING:
+            raise _Malformed("sequence nesting too deep")
+        designator = ""
+        if 0x00080102 in item:
+            designator = self.text_of(item.get_item(0x00080102, keep_deferred=True), "SH", ["latin_1"]).upper()
+        for tag in item.keys():
+            if tag & 0xFFFF == 0:
+                continue
+            raw = item.get_item(tag, keep_deferred=True)
+            vr = _vr_of(tag, raw.VR)
+            if vr == "SQ":
+                if not all(self.reference_only(sub, depth + 1) for sub in (item[tag].value or [])):
+                    return False
+            elif vr == "UI" or vr in _NUMERIC_REF_VRS:
+                continue
+            elif keyword_for_tag(tag) in _CODE_ITEM_KEYWORDS and designator in _STANDARD_SCHEMES:
+                continue
+            else:
+                return False
+        return True
+
+    def person_name(self, keyword: str, text: str) -> None:
+        """R9: every PN is empty, a dummy, or the agreed pseudonym."""
+        for value in text.split("\\"):
+            value = value.strip()
+            if not value or value.casefold() in self.policy.dummy_values:
+                continue
+            if not self.policy.pseudonym_pattern.fullmatch(value):
+                self.refuse("r9_person_name", keyword)
+                return
+
+    def patient_id(self, keyword: str, text: str) -> None:
+        """R10: the agreed pseudonym, and nothing shaped like a hospital MRN or a national identifier."""
+        value = text.strip()
+        digits = re.sub(r"\D", "", value)
+        if (_MRN_SHAPE.fullmatch(value) and len(digits) >= 6) or any(p.fullmatch(value) for p in _NATIONAL_IDS):
+            self.refuse("r10_mrn", keyword)
+        elif not self.policy.pseudonym_pattern.fullmatch(value):
+            self.refuse("r10_not_pseudonym", keyword)
+
+    def uids(self, keyword: str, text: str) -> None:
+        """R15 for one UI element (all of its values)."""
+        if keyword in _UID_EXEMPT:
+            return
+        retain_uids = "113110" in self.options
+        for uid in text.split("\\"):
+            uid = uid.strip(" \x00")
+            if not uid or uid.startswith("1.2.840.10008."):
+                continue
+            if any(uid.startswith(root) for root in self.policy.deny_uid_roots):
+                self.refuse("r15_denied_root", keyword)
+            elif not retain_uids and not any(uid.startswith(root) for root in self.policy.deid_uid_roots):
+                self.refuse("r15_root", keyword)
+            if any(8 <= len(c) <= 20 and _UID_DATE.match(c) for c in uid.split(".")):
+                self.refuse("r15_date", keyword)
+            if any(d in uid for d in self.patient_digits):
+                self.refuse("r15_patient_digits", keyword)
+
+    def free_text(self, keyword: str, vr: str, text: str) -> None:
+        """R12 detectors on a kept text value."""
+        values = [text] if vr in _SINGLE_VALUED_TEXT else text.split("\\")
+        for value in values:
+            hit = detect(value)
+            if hit is not None:
+                self.refuse("r12_free_text", f"{keyword}:{hit}")
+                return
+
+    def private(self, dataset: Dataset, tag: int, elem: Any, encodings: list[str],
+                creators: dict[tuple[int, int], str], used: set[tuple[int, int]], depth: int) -> None:
+        """R11: private elements only with 113111, and each (creator, element) on the allow-list."""
+        group, number = tag >> 16, tag & 0xFFFF
+        if "113111" not in self.options:
+            self.refuse("r11_private_undeclared")
+            return
+        if 0x0010 <= number <= 0x00FF:
+            creators[(group, number)] = self.text_of(elem, "LO", encodings).strip()
+            return
+        block = (group, number >> 8)
+        creator = creators.get(block) if number >= 0x1000 else None
+        tag_text = f"({group:04X},xx{number & 0xFF:02X})"
+        if not creator:
+            self.refuse("r11_private_unlisted", f"({group:04X},{number:04X})")
+            return
+        used.add(block)
+        if not self.policy.private_allowlist.allows(group, creator, number):
+            self.refuse("r11_private_unlisted", tag_text)
+            return
+        # An allowed private element is never copied; still, no name, date or foreign UID may hide in it.
+        vr = _vr_of(tag, elem.VR)
+        if vr == "SQ":
+            for item in dataset[tag].value or []:
+                self.walk(item, depth + 1, encodings)
+            return
+        if vr not in _TEXT_VRS:
+            return
+        text = self.text_of(elem, vr, encodings)
+        if not text:
+            return
+        if vr == "PN":
+            self.person_name(tag_text, text)
+        elif vr in _DATE_VRS and not self.dates_ok:
+            self.refuse("r13_date", tag_text)
+        elif vr == "UI":
+            self.uids(tag_text, text)
+
+    # ------------------------------------------------------------------------------------------- objects
+
+    def objects(self) -> None:
+        """R4, R5 (burned-in text and high-risk objects) and R15's file-meta consistency."""
+        burned_in = self.top_text("BurnedInAnnotation").upper()
+        if burned_in == "YES":
+            self.refuse("r4_burned_in")
+        elif not burned_in and "113101" not in self.options:
+            why = ""
+            image_type = {v.strip().upper() for v in self.top_text("ImageType").split("\\")}
+            sop_class = self.top_text("SOPClassUID")
+            if image_type & _HIGH_RISK_IMAGE_TYPES:
+                why = "ImageType"
+            elif self.top_text("Modality").upper() in _HIGH_RISK_MODALITIES:
+                why = "Modality"
+            elif sop_class.startswith((_SECONDARY_CAPTURE_PREFIX, _ENCAPSULATED_DOC_PREFIX, _SR_PREFIX)):
+                why = "SOPClassUID"
+            elif _HIGH_RISK_SERIES.search(self.top_text("SeriesDescription")):
+                why = "SeriesDescription"
+            if why:
+                self.refuse("r5_high_risk", why)
+        media = str(self.ds.file_meta.get("MediaStorageSOPInstanceUID", "") or "").strip()
+        if media != self.top_text("SOPInstanceUID"):
+            self.refuse("r15_media_sop_mismatch")
+
+    def facts(self) -> Facts | None:
+        """The stored fields, or None (with a `req` refusal) when the file lacks what the atlas counts by."""
+        values = {k: self.top_text(k) for k in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID",
+                                                "PatientID", "Modality")}
+        missing = [k for k, v in values.items() if not v]
+        modality = values["Modality"].upper()
+        if values["Modality"] and not _MODALITY.fullmatch(modality):
+            missing.append("Modality")
+        for keyword in missing:
+            self.refuse("req_missing", keyword)
+        if missing:
+            return None
+        sex = self.top_text("PatientSex").upper()
+        age = parse_dicom_age(self.top_text("PatientAge"))
+        year = None
+        if self.dates_ok:
+            for keyword in ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate"):
+                year = coarse_year(self.top_text(keyword))
+                if year is not None:
+                    break
+            if year is None:
+                year = coarse_year(self.top_text("AcquisitionDateTime")[:8])
+        body_part = self.top_text("BodyPartExamined").upper()
+        if not _BODY_PART.fullmatch(body_part or "-"):
+            body_part = ""
+        if not body_part:
+            for item in self.ds.get("AnatomicRegionSequence", None) or []:
+                scheme = str(item.get("CodingSchemeDesignator", "") or "").strip().upper()
+                code = str(item.get("CodeValue", "") or "").strip()
+                if scheme in {"SCT", "SRT"} and re.fullmatch(r"[A-Z0-9-]{1,20}", code):
+                    body_part = f"{scheme}:{code}"
+                    break
+        manufacturer = " ".join(self.top_text("Manufacturer").split())[:64]
+        sop_class = self.top_text("SOPClassUID")
+        face = self.top_text("RecognizableVisualFeatures").upper() == "YES" or (
+            modality in {"CT", "MR"} and body_part in _HEAD_NECK and "113102" not in self.options
+        )
+        return Facts(
+            study_uid=values["StudyInstanceUID"],
+            series_uid=values["SeriesInstanceUID"],
+            sop_uid=values["SOPInstanceUID"],
+            subject_key=hashlib.sha256(values["PatientID"].encode("utf-8")).hexdigest(),
+            sex=sex if sex in {"F", "M", "O"} else "U",
+            age_band=age_band(age) if age is not None else None,
+            year=year,
+            modality=modality,
+            body_part=body_part,
+            manufacturer=manufacturer,
+            n_bytes=self.size,
+            is_segmentation=sop_class in _SEGMENTATION_CLASSES or modality in _SEGMENTATION_MODALITIES,
+            face_recognisable=face,
+        )
+
+    def run(self) -> GateResult:
+        study = self.top_text("StudyInstanceUID")
+        study_key = hashlib.sha256(study.encode()).hexdigest()[:16] if study else ""
+        self.declaration()
+        self.walk(self.ds.file_meta, 0, ["latin_1"])
+        self.walk(self.ds, 0, ["latin_1"])
+        if self.tail is not None:
+            self.walk(self.tail, 0, ["latin_1"])
+        self.objects()
+        facts = self.facts()
+        if self.reasons or facts is None:
+            ordered = tuple(code for code, _ in sorted(self.reasons.items(), key=lambda kv: (kv[1], kv[0])))
+            return GateResult(REFUSED, ordered, tuple(sorted(self.notes)), None, study_key)
+        if facts.face_recognisable:
+            self.notes.add("face_recognisable")
+        return GateResult(ACCEPTED, (), tuple(sorted(self.notes)), facts, study_key)
+
+
+def check_file(path: str | os.PathLike[str], policy: GatePolicy) -> GateResult:
+    """Gate one file (PRIVACY.md §1). Never raises for a bad file: refusals and errors are results.
+
+    GateTimeout and MemoryError propagate: they belong to the worker that enforces the limits (pool.py).
+    """
+    path = os.fspath(path)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return error_result("unreadable")
+    if size > policy.max_file_bytes:
+        return error_result("file_too_large")
+    with warnings.catch_warnings():
+        # pydicom warnings quote element values: they must never reach a log.
+        warnings.simplefilter("ignore")
+        try:
+            read = _read(path, size)
+            if read is None:
+                return GateResult(REFUSED, ("p2_not_part10",))
+            return _Checker(read[0], read[1], policy, size).run()
+        except (GateTimeout, MemoryError):
+            raise
+        except OSError:
+            return error_result("unreadable")
+        except Exception:  # noqa: BLE001 - any parser failure on hostile input is this file's error, by design
+            return error_result("malformed")
+
+
+def iter_check(paths: Iterable[str], policy: GatePolicy) -> Iterator[GateResult]:
+    """Sequential gate (no worker processes): tests, debugging and `workers=0`."""
+    for path in paths:
+        yield check_file(path, policy)
+
+
+__all__ = [
+    "ACCEPTED", "ERROR", "REFUSED", "GATE_VERSION", "Facts", "GatePolicy", "GateResult", "GateTimeout",
+    "PolicyError", "PrivateAllowList", "check_file", "error_result", "iter_check", "shipped_allowlist_names",
+]
