@@ -183,9 +183,10 @@ class DatasetDescriptor:
         "dataset_types", "applicable_legislation", "contact_points", "creators", "provenance",
         "population_coverage", "birth_sex", "cancer_types", "modalities", "manufacturers", "body_parts",
         "collection_methods", "segmentation_labels", "segmentation_methods", "spatial", "coding_systems",
-        "code_values", "conforms_to", "languages", "species", "distributions", "study_facts", "title",
-        "description",
+        "code_values", "conforms_to", "languages", "species", "distributions", "title", "description",
     )
+    # Sorted but never de-duplicated: two studies of one subject can carry identical facts.
+    MULTISET_FIELDS: ClassVar[tuple[str, ...]] = ("study_facts",)
     # Fields a harvest cannot know and a source's curator sets as defaults.
     DEFAULTABLE_FIELDS: ClassVar[tuple[str, ...]] = (
         "publisher", "custodian", "hdab", "health_categories", "health_themes", "themes", "access_rights",
@@ -204,6 +205,11 @@ class DatasetDescriptor:
             if not isinstance(value, tuple):
                 raise TypeError(f"{name} must be a tuple, got {type(value).__name__}")
             object.__setattr__(self, name, tuple(sorted(set(value), key=_sort_key)))
+        for name in self.MULTISET_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                raise TypeError(f"{name} must be a tuple, got {type(value).__name__}")
+            object.__setattr__(self, name, tuple(sorted(value, key=_sort_key)))
         for name in ("n_subjects", "n_studies", "n_series", "n_instances", "n_bytes", "n_segmentations",
                      "min_age", "max_age"):
             value = getattr(self, name)

@@ -339,17 +339,21 @@ def _validate(
     """Check one hop's URL against the scheme, host and address rules, resolving the name once."""
     if not isinstance(url, str) or not url or len(url) > 8192 or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
         raise FetchError("URL is empty, too long or contains whitespace/control characters", code="invalid_url")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        raw_host = parts.hostname or ""
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", a port out of range or not a number
+        raise FetchError("URL does not parse (bracket or port)", code="invalid_url") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
         raise FetchError(f"scheme {scheme or '(none)'!r} is not allowed", code="scheme_not_allowed")
-    raw_host = parts.hostname or ""
     if not raw_host:
         raise FetchError("URL has no host", code="host_not_allowed")
-    try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as exc:
-        raise FetchError(f"invalid port in URL for host {raw_host}", code="invalid_url") from exc
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    elif port == 0:
+        raise FetchError(f"port 0 in URL for host {raw_host}", code="invalid_url")
     if "%" in raw_host:
         raise FetchError(f"host {raw_host} has a zone id or escape: refused", code="address_not_allowed")
 

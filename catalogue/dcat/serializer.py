@@ -51,6 +51,7 @@ __all__ = [
     "export_descriptors",
     "export_string",
     "public_dataset_count",
+    "vocabulary_labels",
 ]
 
 
@@ -120,6 +121,7 @@ class DcatExporter:
         k: int,
         degrade_incomplete: bool = True,
         series_legislation: tuple[str, ...] = (EHDS_REGULATION,),
+        concept_labels: Callable[[str], tuple[LangText, ...]] | None = None,
     ) -> None:
         self.writer = writer
         self.profile = profile
@@ -129,6 +131,7 @@ class DcatExporter:
             base_url=base_url,
             withhold=lambda n: dataset_total_withheld(n, k=k),
             series_legislation=series_legislation,
+            concept_labels=concept_labels,
         )
         self.report = ExportReport(format=writer.extension, profile=profile.NAME)
         self.catalogue_iri: str | None = None
@@ -202,11 +205,13 @@ def export_descriptors(
     k: int,
     catalogue: CatalogueInfo | None = None,
     degrade_incomplete: bool = True,
+    concept_labels: Callable[[str], tuple[LangText, ...]] | None = None,
 ) -> ExportReport:
     """Export descriptors (optionally as (iri, descriptor) pairs) with no database: tests and the benchmark."""
     exporter = DcatExporter(
         writer_for(fmt, out), profile=profile, base_url=base_url, k=k, degrade_incomplete=degrade_incomplete,
         series_legislation=catalogue.applicable_legislation if catalogue else (EHDS_REGULATION,),
+        concept_labels=concept_labels,
     )
     exporter.start()
     if catalogue is not None:
@@ -262,6 +267,18 @@ def catalogue_info(catalogue: Catalogue) -> CatalogueInfo:
     )
 
 
+def vocabulary_labels() -> Callable[[str], tuple[LangText, ...]]:
+    """Labels of the loaded vocabularies by concept IRI (one query), for the skos:prefLabel of exported concepts."""
+    from catalogue.models import Concept
+
+    table: dict[str, tuple[LangText, ...]] = {}
+    for iri, label, labels, external in Concept.objects.values_list("iri", "label", "labels", "is_external"):
+        texts = [LangText("" if external else "en", label)] if label else []
+        texts += [LangText(lang, text) for lang, text in sorted((labels or {}).items()) if lang != "en" and text]
+        table[iri] = tuple(texts)
+    return lambda iri: table.get(iri, ())
+
+
 def public_dataset_count() -> int:
     """How many datasets `export_catalogue` will write (for progress bars)."""
     from catalogue.selectors import dataset_list_public
@@ -289,6 +306,7 @@ def export_catalogue(
         base_url=settings.ATLAS_BASE_URL,
         k=get_k(),
         series_legislation=info.applicable_legislation or (EHDS_REGULATION,),
+        concept_labels=vocabulary_labels(),
     )
     exporter.catalogue(info)
     pairs: Iterator[Any] = iter(dataset_descriptors_public())

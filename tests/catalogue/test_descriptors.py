@@ -80,3 +80,10 @@ def test_lists_must_be_tuples_so_descriptors_stay_hashable():
 def test_private_fields_are_not_curatable():
     names = descriptor_field_names()
     assert "study_facts" not in names and "guid" not in names and "title" in names
+
+
+def test_identical_study_facts_are_all_kept():
+    fact = StudyFactRecord(subject_key="s", sex="F", year=2020, modalities=("CT",))
+    d = DatasetDescriptor(guid="g", title=(), study_facts=(fact, fact, fact))
+    assert len(d.study_facts) == 3
+    assert DatasetDescriptor.from_dict(d.to_dict()).study_facts == d.study_facts
