@@ -4,6 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PORT
+# The demo harvests read only these folders (the settings refuse anything else).
+REFERENCE := $(abspath $(CURDIR)/../shared/reference)
+ATLAS_HARVEST_FILE_ROOTS ?= $(CURDIR)/var/demo:$(REFERENCE)
+export ATLAS_HARVEST_FILE_ROOTS
 
 .PHONY: run test venv dev-venv setup serve lint clean
 
@@ -26,6 +30,7 @@ dev-venv: $(VENV)/.dev-installed
 setup: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_vocabularies
+	$(PY) manage.py atlas_demo
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py search_rebuild
 

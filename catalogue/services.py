@@ -191,6 +191,13 @@ def merge_records(records: list[DatasetProvenance], overrides: dict[str, Any]) -
         if value is not None:
             merged[name] = value
     merged.update(overrides)
+    # A distribution falls under the dataset's legislation unless it names its own (EUCAIM requires both).
+    legislation = merged.get("applicable_legislation") or []
+    if legislation and merged.get("distributions"):
+        merged["distributions"] = [
+            d if d.get("applicable_legislation") else {**d, "applicable_legislation": list(legislation)}
+            for d in merged["distributions"]
+        ]
     return merged
 
 

@@ -70,6 +70,7 @@ SCHEMA: tuple[Column, ...] = (
     Column("access_rights", "concept", "access-right", "PUBLIC, RESTRICTED or NON_PUBLIC"),
     Column("licence", "concept", "licence"),
     Column("access_url", "url", help="where access is requested (EUCAIM: the Negotiator URL)"),
+    Column("access_conditions", "concepts", "access-condition", "DOWNLOAD, IN_SITU_PROCESSING, REMOTE_PROCESSING"),
     Column("landing_page", "url"),
     Column("doi", "text", free_text=False),
     Column("publisher", "text"),
@@ -190,7 +191,7 @@ def parse_row(row: dict[str, Any], resolve: Callable[[str, str], str | None]) ->
         for item in _as_list(value) if column.kind in {"list", "concepts"} else [value]:
             if isinstance(item, (dict, list)):
                 raise RowError("invalid_value", f"{name} must be a string or a number")
-            if column.free_text and isinstance(item, str) and column.kind not in {"email", "url"}:
+            if column.free_text and isinstance(item, str) and column.kind in {"text", "list"}:
                 hit = find_personal_data(item)
                 if hit:
                     raise RowError("free_text_personal_data", f"{name}: looks like personal data ({hit})")
@@ -231,7 +232,12 @@ def parse_row(row: dict[str, Any], resolve: Callable[[str, str], str | None]) ->
         contacts = (ContactPoint(email=str(row.get("contact_email") or ""), url=str(row.get("contact_url") or "")),)
     distributions = ()
     if row.get("access_url"):
-        distributions = (DistributionDescriptor(access_urls=(str(row["access_url"]).strip(),), license=concept("licence")),)
+        distributions = (
+            DistributionDescriptor(
+                access_urls=(str(row["access_url"]).strip(),), license=concept("licence"),
+                rights=concepts("access_conditions"),
+            ),
+        )
     descriptor = DatasetDescriptor(
         guid=guid,
         title=(LangText(lang, title),),

@@ -189,6 +189,7 @@ def _parsing_environment() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
             yield
     finally:
         rdflib.NORMALIZE_LITERALS = normalize

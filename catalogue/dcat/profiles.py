@@ -114,7 +114,7 @@ class EmitContext:
     def __init__(
         self,
         *,
-        profile: type[DcatAp3Profile] | type[SchemaOrgDatasetProfile],
+        profile: type[BaseProfile],
         base_url: str,
         withhold: Callable[[int], bool],
         series_legislation: tuple[str, ...] = (),
@@ -265,6 +265,12 @@ def series_key(iri: str, base_url: str) -> str:
     if base_url and iri.startswith(prefix) and len(iri) > len(prefix):
         return unquote(iri[len(prefix):])
     return iri
+
+
+def _set(values: Iterable[Any]) -> tuple[Any, ...]:
+    """RDF values are a set: return them sorted and de-duplicated, so nested tuples (distribution URLs, series
+    titles) come back in one canonical order, as the descriptor already does for its top-level fields."""
+    return tuple(sorted(set(values)))
 
 
 def _lit_key(lit: Literal) -> tuple[int, str, str]:
@@ -440,7 +446,7 @@ class LangTexts(Kind):
                 out.append(LangText(obj.language or "", str(obj)))
             else:
                 rctx.warn("not_a_literal", f"{_node_label(obj, rctx)} is not a literal; ignored")
-        return tuple(out)
+        return _set(out)
 
 
 class Texts(Kind):
@@ -459,7 +465,7 @@ class Texts(Kind):
                 out.append(str(obj))
             else:
                 rctx.warn("not_a_literal", "a blank node where a literal is expected; ignored")
-        return tuple(out)
+        return _set(out)
 
 
 class Text(Kind):
@@ -543,7 +549,7 @@ class Iris(Kind):
         return official
 
     def read(self, objs: list[Node], rctx: ReadContext) -> Any:
-        return tuple(v for v in (self.read_one(o, rctx) for o in objs) if v)
+        return _set(v for v in (self.read_one(o, rctx) for o in objs) if v)
 
 
 class Iri(Iris):
@@ -583,7 +589,7 @@ class IrisOrTexts(Kind):
                 out.append(str(obj))
             else:
                 rctx.warn("blank_node_ignored", "a blank node where a label or IRI is expected; ignored")
-        return tuple(out)
+        return _set(out)
 
 
 class Mailto(Kind):
@@ -779,7 +785,7 @@ class LabelledNodes(Kind):
             if not texts:
                 rctx.warn("unlabelled_node", f"{_node_label(obj, rctx)} has no label; ignored")
             out.extend(texts)
-        return tuple(out)
+        return _set(out)
 
 
 class MediaType(Kind):
@@ -841,7 +847,7 @@ class Rights(Kind):
         return labels
 
     def read(self, objs: list[Node], rctx: ReadContext) -> tuple[str, ...]:
-        return tuple(v for obj in objs for v in self._read_one(obj, rctx, 0))
+        return _set(v for obj in objs for v in self._read_one(obj, rctx, 0))
 
 
 class ChecksumKind(Kind):
@@ -1186,7 +1192,42 @@ EUCAIM_VALUES = Iris()
 EUCAIM_VALUE = Iri()
 
 
-class DcatAp3Profile:
+class BaseProfile:
+    """What every profile has: its tables (set by subclasses) and the operations that only read them."""
+
+    NAME: ClassVar[str]
+    LABEL: ClassVar[str]
+    DATASET_CLASS: ClassVar[str]
+    DISTRIBUTION_CLASS: ClassVar[str]
+    AGENT_CLASS: ClassVar[str]
+    CATALOGUE_CLASS: ClassVar[str]
+    CATALOGUE_DATASET: ClassVar[str]
+    IDENTIFIER: ClassVar[str | None]
+    FIELDS: ClassVar[tuple[Field, ...]]
+    DISTRIBUTION_FIELDS: ClassVar[tuple[Field, ...]]
+    AGENT_FIELDS: ClassVar[tuple[Field, ...]]
+    CONTACT_FIELDS: ClassVar[tuple[Field, ...]]
+    CATALOGUE_FIELDS: ClassVar[tuple[Field, ...]]
+
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        """Descriptor attributes this profile writes (for the documented "not exported" normalisation)."""
+        return frozenset(n for f in cls.FIELDS if f.export for n in f.names)
+
+    @classmethod
+    def clean(cls, descriptor: DatasetDescriptor, ctx: EmitContext) -> tuple[DatasetDescriptor, list[Problem]]:
+        """The descriptor without the values this profile cannot write validly, and what was dropped."""
+        problems: list[Problem] = []
+        changes = clean_fields(cls.FIELDS, descriptor, ctx, problems, "")
+        return (descriptor.replace(**changes) if changes else descriptor), problems
+
+    @classmethod
+    def missing(cls, descriptor: DatasetDescriptor) -> list[str]:
+        """What the dataset lacks to be exported with this profile (nothing: the atlas mints the rest)."""
+        return []
+
+
+class DcatAp3Profile(BaseProfile):
     """DCAT-AP 3.0.1: the base every atlas export satisfies (validated against the official shapes)."""
 
     NAME: ClassVar[str] = "dcat-ap"
@@ -1261,23 +1302,6 @@ class DcatAp3Profile:
         Field("modified", DCT.modified, DATE, max=1),
     )
 
-    @classmethod
-    def field_names(cls) -> frozenset[str]:
-        """Descriptor attributes this profile writes (for the documented "not exported" normalisation)."""
-        return frozenset(n for f in cls.FIELDS if f.export for n in f.names)
-
-    @classmethod
-    def clean(cls, descriptor: DatasetDescriptor, ctx: EmitContext) -> tuple[DatasetDescriptor, list[Problem]]:
-        """The descriptor without the values this profile cannot write validly, and what was dropped."""
-        problems: list[Problem] = []
-        changes = clean_fields(cls.FIELDS, descriptor, ctx, problems, "")
-        return (descriptor.replace(**changes) if changes else descriptor), problems
-
-    @classmethod
-    def missing(cls, descriptor: DatasetDescriptor) -> list[str]:
-        """What the dataset lacks to be exported with this profile (DCAT-AP: nothing; the atlas mints the rest)."""
-        return []
-
 
 class HealthDcatApProfile(DcatAp3Profile):
     """HealthDCAT-AP Release 8 (http://healthdataportal.eu/ns/health#, provisional upstream)."""
@@ -1347,7 +1371,7 @@ class EucaimProfile(HealthDcatApProfile):
     )
 
 
-class SchemaOrgDatasetProfile:
+class SchemaOrgDatasetProfile(BaseProfile):
     """schema.org `Dataset` (the markup search engines read); its own table, the same kinds."""
 
     NAME: ClassVar[str] = "schema.org"
@@ -1399,15 +1423,8 @@ class SchemaOrgDatasetProfile:
         Field("homepage", SDO.url, URL, max=1),
     )
 
-    field_names = DcatAp3Profile.field_names
-    clean = DcatAp3Profile.clean
 
-    @classmethod
-    def missing(cls, descriptor: DatasetDescriptor) -> list[str]:
-        return []
-
-
-Profile = type[DcatAp3Profile] | type[SchemaOrgDatasetProfile]
+Profile = type[BaseProfile]
 
 PROFILES: dict[str, Profile] = {
     DcatAp3Profile.NAME: DcatAp3Profile,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import string
+import zlib
 from typing import Any
 
 from hypothesis import strategies as st
@@ -47,7 +48,7 @@ def full_descriptor(guid: str, access: str = ACCESS_NON_PUBLIC, **changes: Any) 
         title=(LangText("en", f"Lung CT cohort {guid}"), LangText("fr", f"Cohorte TDM poumon {guid}")),
         description=(LangText("en", 'Chest CT of patients with "NSCLC"\nde-identified at the node.'),),
         original_iri=f"https://node-a.example/datasets/{guid}",
-        doi=f"10.5281/zenodo.{abs(hash(guid)) % 10**7}",
+        doi=f"10.5281/zenodo.{zlib.crc32(guid.encode()) % 10**7}",
         other_identifiers=(Identifier("EUCAIM", f"EUCAIM-{guid}"), Identifier("", f"local-{guid}")),
         alternative=(LangText("en", f"LCT-{guid}"),),
         keywords=("lung", "CT", "non-small cell"),

@@ -1,0 +1,102 @@
+"""Build the demo catalogue of `make run` from real sources, idempotently.
+
+Registers (once) and harvests (once: a source with a completed job is left alone, so a second `make run`
+changes no row) the Imaging Data Commons index, a synthetic de-identified DICOM folder with the real TCIA
+samples, a real DCAT-AP feed from ../shared/reference, and a descriptor sheet.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
+
+from harvesters.models import HarvestSource, JobStatus
+from harvesters.services import harvest_job_create, harvest_job_run, harvest_source_add
+
+ROOT = Path(settings.BASE_DIR)
+REFERENCE = (ROOT.parent / "shared" / "reference").resolve()
+DEMO_SHEET = ROOT / "harvesters" / "demo" / "descriptor-sheet.csv"
+# Curator defaults of the demo node sources: what a harvest cannot know (HealthDCAT-AP mandatory fields).
+NODE_DEFAULTS: dict[str, Any] = {
+    "themes": ["http://publications.europa.eu/resource/authority/data-theme/HEAL"],
+    "health_categories": ["https://hdeu-dcat.data.health.europa.eu/resource/authority/healthcategories/RQSH"],
+    "health_themes": ["https://hdeu-dcat.data.health.europa.eu/resource/authority/health-theme/CANCER_DISEASE"],
+    "applicable_legislation": ["http://data.europa.eu/eli/reg/2025/327/oj"],
+    "hdab": {"name": "Demo Health Data Access Body", "contact_page": "https://hdab.example.eu/contact"},
+    "provenance": [{"lang": "en", "text": "De-identified at the data holder's node before harvesting."}],
+    "has_structured_data": False,
+}
+TCIA_OPTIONS = {
+    "deid_uid_roots": ["1.3.6.1.4.1.14519.5.2.1", "2.25"],
+    "pseudonym_pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$",
+    "private_tag_allowlist": "tcia",
+}
+
+
+class Command(BaseCommand):
+    help = "Register and harvest the demo sources of `make run` (each harvested once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--skip", action="append", default=[], help="idc, dicom, dcat or sheet")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        demo_dir = Path(settings.VAR_DIR) / "demo"
+        demo_dir.mkdir(parents=True, exist_ok=True)
+        roots = settings.ATLAS_HARVEST_FILE_ROOTS
+        plan: list[tuple[str, dict[str, Any]]] = []
+        if "idc" not in options["skip"]:
+            plan.append(("idc", {"name": "Imaging Data Commons", "kind": "idc_index", "location": "package",
+                                 "priority": 50}))
+        if "sheet" not in options["skip"]:
+            sheet = demo_dir / "descriptor-sheet.csv"
+            if not sheet.exists() or sheet.read_bytes() != DEMO_SHEET.read_bytes():
+                shutil.copyfile(DEMO_SHEET, sheet)
+            plan.append(("sheet", {"name": "Demo descriptor sheet", "kind": "descriptor_sheet",
+                                   "location": str(sheet), "priority": 20, "defaults": NODE_DEFAULTS}))
+        if "dicom" not in options["skip"] and self._available("harvesters.dicom_folder.harvester.DicomFolderHarvester"):
+            folder = demo_dir / "dicom"
+            call_command("generate_demo_dicom", str(folder), stdout=self.stdout)
+            plan.append(("dicom", {"name": "Demo hospital node", "kind": "dicom_folder", "location": str(folder),
+                                   "priority": 10, "options": TCIA_OPTIONS, "defaults": NODE_DEFAULTS}))
+        feed = REFERENCE / "feeds" / "ckanext-dcat" / "catalog.rdf"
+        if "dcat" not in options["skip"] and feed.exists() and self._available("harvesters.dcat_rdf.DcatRdfHarvester"):
+            plan.append(("dcat", {"name": "Reference DCAT-AP feed", "kind": "dcat_rdf", "location": str(feed),
+                                  "priority": 60}))
+        for key, spec in plan:
+            location = spec["location"]
+            if location != "package" and not any(str(Path(location).resolve()).startswith(r) for r in roots):
+                self.stdout.write(f"skipped {spec['name']}: {location} is outside ATLAS_HARVEST_FILE_ROOTS")
+                continue
+            self._harvest_once(spec)
+
+    def _available(self, path: str) -> bool:
+        try:
+            import_string(path)
+        except ImportError:
+            return False
+        return True
+
+    def _harvest_once(self, spec: dict[str, Any]) -> None:
+        from django.utils.text import slugify
+
+        hs = HarvestSource.objects.filter(source__slug=slugify(spec["name"])).first()
+        if hs is None:
+            hs = harvest_source_add(published=True, **spec)
+        if hs.jobs.filter(status=JobStatus.COMPLETED).exists():
+            self.stdout.write(f"{hs.source.slug}: harvested before; left as it is")
+            return
+        job = harvest_job_run(job_id=harvest_job_create(source=hs).pk)
+        if job.status != JobStatus.COMPLETED:
+            raise CommandError(f"demo harvest of {hs.source.slug} failed: {job.error_code}: {job.error_message}")
+        r = job.report
+        refused = sum(r.get("refused", {}).values())
+        self.stdout.write(
+            f"{hs.source.slug}: {r['identified']} {r['unit']} identified, {r['integrated']} integrated, "
+            f"{refused} refused {dict(r.get('refused', {}))}, datasets {r['datasets']}"
+        )
