@@ -322,16 +322,18 @@ def _atlas_base_url(explicit: str | None) -> str:
         return ""
 
 
-def _dataset_nodes(index: GraphIndex, profile: Profile) -> list[Node]:
+def _dataset_nodes(index: GraphIndex, profile: Profile, doc_warnings: list[str]) -> list[Node]:
+    """Typed datasets, and untyped ones a catalogue links with dcat:dataset when this document describes them
+    (a paged feed links every dataset from every page but describes each on one page only)."""
     excluded = {DCAT.DatasetSeries, DCAT.Catalog, DCAT.DataService}
     nodes = [s for s in index.subjects() if profile.DATASET_CLASS in index.types(s)]
     if profile.DATASET_CLASS == DCAT.Dataset:
-        nodes += [o for o in index.objects_of(DCAT.dataset) if not isinstance(o, Literal)]
-    out = []
-    for node in dict.fromkeys(nodes):
-        if not (index.types(node) & excluded):
-            out.append(node)
-    return out
+        linked = [o for o in index.objects_of(DCAT.dataset) if not isinstance(o, Literal)]
+        undescribed = [o for o in dict.fromkeys(linked) if not index.props(o)]
+        if undescribed:
+            doc_warnings.append(f"{len(undescribed)} linked dataset(s) not described in this document: skipped")
+        nodes += [o for o in linked if index.props(o)]
+    return [node for node in dict.fromkeys(nodes) if not (index.types(node) & excluded)]
 
 
 def _next_page(index: GraphIndex) -> str | None:
@@ -355,8 +357,9 @@ def _read_dataset(
         doc_warnings.append(f"a blank-node dataset {name} has no dct:identifier: skipped (no stable guid)")
         return None
     others = list(values.pop("other_identifiers", ()))
+    known = {i.value for i in others}
     for identifier in identifiers:
-        if identifier in (guid, original_iri):
+        if identifier in (guid, original_iri) or identifier in known:
             continue
         doi = parse_doi(identifier)
         if doi and not values.get("doi"):
@@ -381,9 +384,8 @@ def parse_graph(graph: Graph, *, profile: Profile = EucaimProfile, atlas_base_ur
     index = GraphIndex(graph)
     base_url = _atlas_base_url(atlas_base_url)
     doc_warnings: list[str] = []
-    descriptors = [
-        d for d in (_read_dataset(n, index, profile, base_url, doc_warnings) for n in _dataset_nodes(index, profile)) if d
-    ]
+    nodes = _dataset_nodes(index, profile, doc_warnings)
+    descriptors = [d for d in (_read_dataset(n, index, profile, base_url, doc_warnings) for n in nodes) if d]
     seen: set[str] = set()
     unique = []
     for descriptor in sorted(descriptors, key=lambda d: d.guid):

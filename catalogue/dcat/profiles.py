@@ -50,6 +50,7 @@ from catalogue.dcat.namespaces import (
     HEALTHDCATAP,
     IANA_MEDIA_TYPES,
     OWL,
+    RDF,
     RDF_TYPE,
     RDFS,
     SDO,
@@ -216,6 +217,7 @@ _INTEGER_TYPES = frozenset(
 )
 _DATE_TYPES = frozenset({XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth, XSD.dateTimeStamp})
 _PLAIN_TYPES = frozenset({"", XSD.string})
+RDF_VALUE = RDF.value
 
 
 def date_datatype(value: str) -> str | None:
@@ -234,6 +236,10 @@ def date_datatype(value: str) -> str | None:
     except ValueError:
         return None
     return None
+
+
+def qname_xsd(iri: str) -> str:
+    return "xsd:" + iri[len(XSD.iri):] if iri.startswith(XSD.iri) else iri
 
 
 def concept_code(iri: str) -> str:
@@ -531,7 +537,7 @@ class Iris(Kind):
             rctx.warn("literal_not_iri", f"{text!r} is a literal, not an IRI; kept for the vocabulary to resolve")
             return text or None
         props = rctx.index.props(obj)
-        for predicate in (SKOS.notation, SKOS.prefLabel, RDFS.label):
+        for predicate in (SKOS.notation, SKOS.prefLabel, RDFS.label, RDF_VALUE):
             labels = [o for o in props.get(predicate, ()) if isinstance(o, Literal)]
             if labels:
                 text = str(sorted(labels, key=_lit_key)[0])
@@ -631,15 +637,20 @@ class NonNegativeInteger(Kind):
                 continue
             lexical = str(obj).strip()
             datatype = str(obj.datatype or "")
-            if obj.ill_typed or (datatype not in _INTEGER_TYPES and datatype not in _PLAIN_TYPES):
-                rctx.warn("invalid_datatype", f"{lexical!r} ({datatype or 'plain'}) is not a non-negative integer; "
-                          "ignored")
-                continue
-            try:
-                number = int(lexical)
-            except ValueError:
-                rctx.warn("invalid_datatype", f"{lexical!r} is not a non-negative integer; ignored")
-                continue
+            if not obj.ill_typed and (datatype in _INTEGER_TYPES or datatype in _PLAIN_TYPES):
+                try:
+                    number = int(lexical)
+                except ValueError:
+                    rctx.warn("invalid_datatype", f"{lexical!r} is not a non-negative integer; ignored")
+                    continue
+            else:
+                coerced = _integral(lexical)
+                if coerced is None:
+                    rctx.warn("invalid_datatype", f"{lexical!r} ({datatype or 'plain'}) is not a non-negative "
+                              "integer; ignored")
+                    continue
+                rctx.warn("coerced_datatype", f"{lexical!r} ({datatype}) read as the integer {coerced}")
+                number = coerced
             if number < 0:
                 rctx.warn("invalid_datatype", f"{lexical!r} is negative; ignored")
                 continue
@@ -650,6 +661,15 @@ class NonNegativeInteger(Kind):
         if len(distinct) > 1:
             rctx.warn("multiple_values", f"{len(distinct)} values for a single-valued property; kept {distinct[0]}")
         return distinct[0]
+
+
+def _integral(lexical: str) -> int | None:
+    """The integer a decimal lexical form stands for ("43008.0" -> 43008), or None when it has a fraction."""
+    try:
+        value = float(lexical)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**63 else None
 
 
 class SubjectCount(NonNegativeInteger):
@@ -705,13 +725,13 @@ class Date(Kind):
             return None
         lexical = str(obj).strip()
         datatype = str(obj.datatype or "")
-        if obj.ill_typed or (datatype not in _DATE_TYPES and datatype not in _PLAIN_TYPES):
-            rctx.warn("invalid_datatype", f"{lexical!r} is not a valid {datatype.rsplit('#', 1)[-1] or 'date'}; "
-                      "ignored")
+        valid_as = date_datatype(lexical)
+        if valid_as is None:
+            code = "invalid_datatype" if datatype not in _PLAIN_TYPES else "invalid_date"
+            rctx.warn(code, f"{lexical!r} ({datatype or 'plain'}) is not an ISO date or date-time; ignored")
             return None
-        if date_datatype(lexical) is None:
-            rctx.warn("invalid_date", f"{lexical!r} is not an ISO date or date-time; ignored")
-            return None
+        if datatype not in _PLAIN_TYPES and (obj.ill_typed or datatype != valid_as):
+            rctx.warn("coerced_datatype", f"{lexical!r} is typed <{datatype}>; read as an {qname_xsd(valid_as)}")
         return lexical
 
 
@@ -749,7 +769,12 @@ class YearPeriod(Kind):
         ends: list[int] = []
         for obj in objs:
             if isinstance(obj, Literal):
-                rctx.warn("not_a_period", f"{str(obj)!r} is not a dct:PeriodOfTime; ignored")
+                interval = YearInterval().read([obj], rctx)
+                if interval is not None:
+                    rctx.warn("literal_period", f"{str(obj)!r} is a literal, not a dct:PeriodOfTime; read as an "
+                              "ISO 8601 interval")
+                    starts += [interval[0]] if interval[0] is not None else []
+                    ends += [interval[1]] if interval[1] is not None else []
                 continue
             props = rctx.index.props(obj)
             starts += self._years(props.get(DCAT.startDate, ()) or props.get(SDO.startDate, ()))
@@ -1124,24 +1149,40 @@ class Distributions(Kind):
 
 
 class SchemaIdentifiers(Kind):
-    """(doi, other_identifiers) <-> schema:identifier: the DOI as its doi.org IRI, others as their values."""
+    """(doi, other_identifiers) <-> schema:identifier: the DOI as its doi.org IRI, the others as
+    schema:PropertyValue (schema:propertyID = the scheme, schema:value = the identifier)."""
 
     def emit(self, value: tuple[str, tuple[Identifier, ...]], ctx: EmitContext) -> Iterable[Obj]:
         doi, others = value
         out: list[Obj] = [DOI_RESOLVER + (parse_doi(doi) or doi)] if doi else []
-        return out + [Lit(i.value) for i in others]
+        for ident in others:
+            props: Props = [(RDF_TYPE, SDO.PropertyValue)]
+            if ident.scheme:
+                props.append((SDO.propertyID, Lit(ident.scheme)))
+            props.append((SDO.value, Lit(ident.value)))
+            out.append(Blank(props))
+        return out
 
     def read(self, objs: list[Node], rctx: ReadContext) -> tuple[str, tuple[Identifier, ...]]:
         doi = ""
         others = []
         for obj in objs:
-            text = str(obj) if not isinstance(obj, BNode) else ""
-            if not text:
-                rctx.warn("blank_node_ignored", "a schema:PropertyValue identifier; ignored")
-            elif isinstance(obj, URIRef) and not doi and parse_doi(text):
-                doi = parse_doi(text) or ""
-            else:
-                others.append(Identifier("", text))
+            if isinstance(obj, Literal):
+                others.append(Identifier("", str(obj)))
+                continue
+            if isinstance(obj, URIRef) and not doi and parse_doi(str(obj)):
+                doi = parse_doi(str(obj)) or ""
+                continue
+            props = rctx.index.props(obj)
+            values = [str(o) for o in props.get(SDO.value, ()) if isinstance(o, Literal)]
+            if not values:
+                if isinstance(obj, URIRef):
+                    others.append(Identifier("iri", str(obj)))
+                else:
+                    rctx.warn("incomplete_identifier", "a schema:PropertyValue without schema:value; ignored")
+                continue
+            schemes = [str(o) for o in props.get(SDO.propertyID, ()) if isinstance(o, Literal)]
+            others.append(Identifier(schemes[0] if schemes else "", values[0]))
         return doi, tuple(others)
 
 

@@ -32,6 +32,7 @@ from catalogue.dcat.profiles import (
     Problem,
     Profile,
     clean_fields,
+    concept_code,
     dataset_iri,
     emit_fields,
     profile_for_dataset,
@@ -273,6 +274,8 @@ def vocabulary_labels() -> Callable[[str], tuple[LangText, ...]]:
 
     table: dict[str, tuple[LangText, ...]] = {}
     for iri, label, labels, external in Concept.objects.values_list("iri", "label", "labels", "is_external"):
+        if label == iri:
+            label = concept_code(iri)  # an external concept whose label is its IRI: its code reads better
         texts = [LangText("" if external else "en", label)] if label else []
         texts += [LangText(lang, text) for lang, text in sorted((labels or {}).items()) if lang != "en" and text]
         table[iri] = tuple(texts)

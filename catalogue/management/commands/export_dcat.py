@@ -51,9 +51,12 @@ class Command(BaseCommand):
         profile = PROFILES[options["profile"]]
         total = public_dataset_count()
         disable = options["no_progress"]
+        # The stream under Django's stderr wrapper: the wrapper would append a newline to (and colour) every
+        # progress update.
+        progress_file = getattr(self.stderr, "_out", sys.stderr)
 
         def progress(pairs: Iterator[Any]) -> Iterator[Any]:
-            return iter(tqdm(pairs, total=total, unit="dataset", file=sys.stderr, disable=disable, desc="export"))
+            return iter(tqdm(pairs, total=total, unit="dataset", file=progress_file, disable=disable, desc="export"))
 
         output: str = options["output"]
         if output == "-":

@@ -63,7 +63,7 @@ def full_descriptor(guid: str, access: str = ACCESS_NON_PUBLIC, **changes: Any) 
             ContactPoint(url="https://hospital-a.example/contact"),
         ),
         publisher=AgentRef(
-            name="Hospital A", iri="https://hospital-a.example/org", type="http://purl.org/adms/publishertype/1.0/Company",
+            name="Hospital A", iri="https://hospital-a.example/org", type="http://purl.org/adms/publishertype/Company",
             email="data@hospital-a.example", contact_page="https://hospital-a.example/data", telephone="+34 900 000 000",
             homepage="https://hospital-a.example/",
         ),
@@ -211,7 +211,7 @@ agents = st.builds(
     AgentRef,
     name=nonempty_texts,
     iri=st.just("") | unique_iris,
-    type=st.just("") | st.just("http://purl.org/adms/publishertype/1.0/Company"),
+    type=st.just("") | st.just("http://purl.org/adms/publishertype/Company"),
     email=st.just("") | emails,
     contact_page=st.just("") | iris,
     telephone=texts,

@@ -19,7 +19,7 @@ import io
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from catalogue.completeness import missing_fields
@@ -101,6 +101,7 @@ def test_export_then_parse_gives_the_same_descriptors(fmt: str, data: st.DataObj
         if incomplete_for_hdcat:
             assert subject in downgraded, "an incomplete dataset must be exported as plain DCAT-AP 3"
         profile = DcatAp3Profile if subject in downgraded else EucaimProfile
+        event(f"exported as {profile.NAME}")
         want = expected(item, profile)
         got = parsed[subject]
         assert got.to_dict() == want.to_dict()
@@ -137,7 +138,7 @@ def test_a_second_round_trip_changes_nothing(item: DatasetDescriptor) -> None:
 
 def test_the_full_descriptor_sets_every_field_so_the_round_trip_covers_them_all() -> None:
     full = full_descriptor("cover")
-    empty = [name for name, default in defaults().items() if getattr(full, name) == default]
+    empty = [name for name, default in defaults().items() if getattr(full, name) == default and name != "warnings"]
     assert empty == []
     exported = EucaimProfile.field_names()
     assert set(defaults()) - exported - {"original_iri", "warnings"} == NOT_EXPORTED
