@@ -4,7 +4,9 @@
     .venv/bin/python bench/dcat_export.py --sizes 1000 2000 --formats ttl
 
 Every configuration runs in its own child process, so each peak RSS is that configuration's alone (read from
-`os.wait4`, the rusage of exactly that child). What is timed:
+`os.wait4`, the rusage of exactly that child). Each configuration runs `--repeat` times (rdflib: twice up to
+2,000 datasets, once above) and the fastest run counts, the usual way to keep other load on the machine out of
+the figures; the peak RSS is the largest of the runs. What is timed:
 
 * ours:   generating the descriptors AND exporting them (catalogue.dcat.serializer.export_descriptors) to a
           file: end to end, so the comparison is conservative;
@@ -152,12 +154,20 @@ def child(mode: str, fmt: str, n: int, workdir: str) -> dict[str, float]:
         graph.parse(source, format="nt")
         target = Path(workdir) / f"rdflib-{n}.{fmt}"
         start = time.perf_counter()
-        graph.serialize(destination=str(target), format=RDFLIB_FORMAT[fmt])
+        graph.serialize(destination=str(target), format=RDFLIB_FORMAT[fmt], encoding="utf-8")
         seconds = time.perf_counter() - start
         size = target.stat().st_size
         target.unlink()
         return {"seconds": seconds, "bytes": size, "triples": len(graph)}
     raise ValueError(mode)
+
+
+def best_of(repeat: int, mode: str, fmt: str, n: int, workdir: str) -> dict[str, float]:
+    """The fastest of `repeat` runs, with the largest peak RSS of them."""
+    runs = [run_child(mode, fmt, n, workdir) for _ in range(max(1, repeat))]
+    best = dict(min(runs, key=lambda r: r["seconds"]))
+    best["rss_mib"] = max(r["rss_mib"] for r in runs)
+    return best
 
 
 def run_child(mode: str, fmt: str, n: int, workdir: str) -> dict[str, float]:
@@ -185,6 +195,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 10000])
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib baselines")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per configuration of ours (the fastest counts)")
     parser.add_argument("--child", nargs=4, metavar=("MODE", "FORMAT", "N", "WORKDIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -198,14 +209,15 @@ def main() -> int:
         baseline = run_child("generate", "nt", 0, workdir)
         print(f"interpreter + imports, no dataset: peak RSS {baseline['rss_mib']:.1f} MiB", flush=True)
         for n in sizes:
-            results[("generate", "-", n)] = run_child("generate", "nt", n, workdir)
+            results[("generate", "-", n)] = best_of(args.repeat, "generate", "nt", n, workdir)
             # N-Triples first: the rdflib children build their graph from it.
             for fmt in ["nt"] + [f for f in args.formats if f != "nt"]:
-                results[("ours", fmt, n)] = run_child("ours", fmt, n, workdir)
+                results[("ours", fmt, n)] = best_of(args.repeat, "ours", fmt, n, workdir)
             for fmt in args.formats:
                 if args.no_rdflib or (fmt == "ttl" and n > RDFLIB_TURTLE_MAX):
                     continue
-                results[("rdflib", fmt, n)] = run_child("rdflib", fmt, n, workdir)
+                repeat = 2 if n <= RDFLIB_TURTLE_MAX else 1
+                results[("rdflib", fmt, n)] = best_of(repeat, "rdflib", fmt, n, workdir)
             os.unlink(Path(workdir) / f"ours-{n}.nt")
             print(f"... {n} datasets done", flush=True)
 
@@ -222,7 +234,8 @@ def main() -> int:
             line = (f"{n:>8} {fmt:>6} {int(ours['triples']):>9} {ours['seconds']:>8.2f} "
                     f"{ours['seconds'] / n * 1e6:>7.0f} {ours['rss_mib']:>8.1f}")
             if theirs:
-                line += f" {theirs['seconds']:>9.2f} {theirs['rss_mib']:>10.1f} {theirs['seconds'] / ours['seconds']:>7.1f}x"
+                speedup = theirs["seconds"] / ours["seconds"]
+                line += f" {theirs['seconds']:>9.2f} {theirs['rss_mib']:>10.1f} {speedup:>7.1f}x"
             else:
                 line += f" {'-':>9} {'-':>10} {'-':>8}"
             print(line)

@@ -59,13 +59,14 @@ class Agent(models.Model):
     """A publisher, custodian, health data access body or creator, with its contact point (cv:contactPoint)."""
 
     slug = models.SlugField(max_length=120, unique=True)
-    iri = models.CharField(max_length=500, blank=True, db_index=True, help_text="The source's IRI for this agent.")
+    iri = models.TextField(blank=True, db_index=True, help_text="The source's IRI for this agent.")
     name = models.CharField(max_length=300)
     type = models.ForeignKey(Concept, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    email = models.EmailField(blank=True)
-    contact_page = models.URLField(max_length=500, blank=True)
-    telephone = models.CharField(max_length=50, blank=True)
-    homepage = models.URLField(max_length=500, blank=True)
+    # Harvested values: stored as given (feeds are lenient), never length-clipped.
+    email = models.TextField(blank=True)
+    contact_page = models.TextField(blank=True)
+    telephone = models.TextField(blank=True)
+    homepage = models.TextField(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -80,7 +81,7 @@ class Catalogue(models.Model):
     title = models.JSONField(default=dict)
     description = models.JSONField(default=dict)
     publisher = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    homepage = models.URLField(max_length=500, blank=True)
+    homepage = models.TextField(blank=True)
     license = models.ForeignKey(Concept, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     applicable_legislation = models.JSONField(default=list, blank=True)
     issued = models.DateTimeField(auto_now_add=True)
@@ -126,7 +127,7 @@ class DatasetSeries(models.Model):
     """A dataset series: in EUCAIM, an imaging biobank grouping several datasets."""
 
     identifier = models.SlugField(max_length=120, unique=True)
-    key = models.CharField(max_length=300, unique=True, help_text="The source's key for the series.")
+    key = models.TextField(unique=True, help_text="The source's key for the series.")
     title = models.JSONField(default=dict)
     description = models.JSONField(default=dict, blank=True)
 
@@ -202,12 +203,12 @@ class Dataset(models.Model):
     acquisition_year_max = models.PositiveSmallIntegerField(null=True, blank=True)
     has_structured_data = models.BooleanField(null=True, blank=True)
 
-    version = models.CharField(max_length=100, blank=True)
+    version = models.TextField(blank=True)
     version_notes = models.TextField(blank=True)
     series = models.ForeignKey(DatasetSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets")
-    issued = models.CharField(max_length=40, blank=True, help_text="ISO date the source gave.")
-    modified = models.CharField(max_length=40, blank=True, help_text="ISO date or date-time the source gave.")
-    landing_page = models.URLField(max_length=500, blank=True)
+    issued = models.TextField(blank=True, help_text="ISO date the source gave.")
+    modified = models.TextField(blank=True, help_text="ISO date or date-time the source gave.")
+    landing_page = models.TextField(blank=True)
 
     content_hash = models.CharField(max_length=64, help_text="Hash of the merged, published descriptor.")
     merged = models.JSONField(default=dict, blank=True, help_text="The merged, published descriptor (exporters).")
@@ -255,7 +256,7 @@ class DatasetProvenance(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="provenance_records")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="records")
     guid = models.CharField(max_length=500)
-    original_iri = models.CharField(max_length=500, blank=True)
+    original_iri = models.TextField(blank=True)
     descriptor = models.JSONField(help_text="The published fields of the source's descriptor.")
     warnings = models.JSONField(default=list, blank=True)
     content_hash = models.CharField(max_length=64)
@@ -276,15 +277,15 @@ class Distribution(models.Model):
     title = models.JSONField(default=dict, blank=True)
     description = models.JSONField(default=dict, blank=True)
     format = models.ForeignKey(Concept, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    media_type = models.CharField(max_length=100, blank=True)
+    media_type = models.TextField(blank=True)
     byte_size = models.PositiveBigIntegerField(null=True, blank=True)
     license = models.ForeignKey(Concept, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     rights = models.JSONField(default=list, blank=True)
     applicable_legislation = models.JSONField(default=list, blank=True)
     availability = models.ForeignKey(Concept, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.ForeignKey(Concept, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    checksum_algorithm = models.CharField(max_length=40, blank=True)
-    checksum_value = models.CharField(max_length=200, blank=True)
+    checksum_algorithm = models.TextField(blank=True)
+    checksum_value = models.TextField(blank=True)
 
     class Meta:
         ordering = ["dataset_id", "position"]

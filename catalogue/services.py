@@ -110,6 +110,9 @@ def _concept_for(scheme_slug: str, value: str, warnings: list[str]) -> Concept |
     by_iri = Concept.objects.filter(iri=value).first()
     if by_iri:
         return by_iri
+    if len(value) > 500:
+        warnings.append(f"{scheme_slug}: an IRI of {len(value)} characters is too long to keep; dropped")
+        return None
     if "://" not in value and not value.startswith("urn:"):
         warnings.append(f"{scheme_slug}: {value!r} is not a known concept or an IRI; dropped")
         return None
@@ -136,7 +139,7 @@ def _agent_for(data: dict[str, Any] | None) -> Agent | None:
         agent = Agent.objects.filter(name__iexact=data["name"], iri__in=["", data.get("iri", "")]).first()
     values = {
         "name": data["name"][:300],
-        "iri": data.get("iri", "")[:500],
+        "iri": data.get("iri", ""),
         "email": data.get("email", ""),
         "contact_page": data.get("contact_page", ""),
         "telephone": data.get("telephone", ""),
@@ -407,7 +410,7 @@ def dataset_upsert(*, descriptor: DatasetDescriptor, source: Source) -> UpsertRe
         dataset.save(update_fields=["status", "withdrawn_at"])
 
     fields = {
-        "original_iri": descriptor.original_iri[:500],
+        "original_iri": descriptor.original_iri,
         "descriptor": published,
         "warnings": [f"{w.field}: {w.code}: {w.message}" for w in descriptor.warnings],
         "content_hash": record_hash,

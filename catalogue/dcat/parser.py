@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import rdflib
 from rdflib import Graph
@@ -81,6 +81,10 @@ FORMATS: dict[str, str] = {
 
 _FORMAT_LABELS = {"turtle": "Turtle", "nt": "N-Triples", "xml": "RDF/XML", "json-ld": "JSON-LD"}
 _MAX_CONTEXT_DEPTH = 16
+MAX_JSON_DEPTH = 64
+MAX_JSON_NODES = 100_000
+MAX_TRIPLES = 500_000
+"""Resource limits of PRIVACY.md §2.2-2.3 (the fetcher caps the bytes; these cap what the bytes may expand to)."""
 
 
 class RdfParseError(AtlasError):
@@ -151,6 +155,22 @@ def _inline_context(value: Any, extra: Mapping[str, Any], depth: int) -> Any:
             out[key] = item
         return out
     return value
+
+
+def _check_shape(document: Any) -> None:
+    """Refuse JSON deeper than MAX_JSON_DEPTH or with more than MAX_JSON_NODES values (walked iteratively)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_JSON_DEPTH or nodes > MAX_JSON_NODES:
+            limit = f"deeper than {MAX_JSON_DEPTH}" if depth > MAX_JSON_DEPTH else f"more than {MAX_JSON_NODES} values"
+            raise RdfParseError(f"JSON-LD document refused: {limit}", fmt="json-ld", code="too_large")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 def _inline_contexts(document: Any, extra: Mapping[str, Any], depth: int = 0) -> Any:
@@ -228,7 +248,18 @@ def load_graph(
                                 fmt=rdflib_format, line=exc.lineno, column=exc.colno) from exc
         except UnicodeDecodeError as exc:
             raise RdfParseError(f"JSON-LD is not UTF-8: {exc}", fmt=rdflib_format) from exc
+        except RecursionError as exc:
+            raise RdfParseError("JSON-LD document refused: nested too deeply", fmt=rdflib_format,
+                                code="too_large") from exc
+        _check_shape(document)
         data = json.dumps(_inline_contexts(document, contexts or {}))
+    elif rdflib_format == "xml":
+        head = data if isinstance(data, bytes) else data.encode("utf-8", "replace")
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            # RDF/XML never needs a DTD, and entity declarations are how billion-laughs and XXE payloads
+            # start (PRIVACY.md §2.1): refuse them before the XML parser sees the document.
+            raise RdfParseError("RDF/XML with a DOCTYPE or ENTITY declaration is refused", fmt=rdflib_format,
+                                code="dtd_refused")
     graph = Graph()
     try:
         with _parsing_environment():
@@ -242,11 +273,16 @@ def load_graph(
         line, column = exc.getLineNumber(), exc.getColumnNumber()
         raise RdfParseError(f"{label} syntax error at line {line}, column {column}: {exc.getMessage()}",
                             fmt=rdflib_format, line=line, column=column) from exc
+    except RecursionError as exc:
+        raise RdfParseError(f"{label} refused: nested too deeply", fmt=rdflib_format, code="too_large") from exc
     except (ParserError, ValueError, TypeError, KeyError, AttributeError, SyntaxError) as exc:
         # rdflib's parsers raise assorted exception types for malformed input (ParserError, ValueError for a
         # bad IRI or language tag, KeyError/TypeError from JSON-LD shapes it does not expect...): all of them
         # mean "this document is not valid RDF", which is what the caller must be told.
         raise RdfParseError(f"{label} could not be parsed: {exc}", fmt=rdflib_format) from exc
+    if len(graph) > MAX_TRIPLES:
+        raise RdfParseError(f"{label} document refused: {len(graph)} triples, more than {MAX_TRIPLES}",
+                            fmt=rdflib_format, code="too_large")
     return graph
 
 
@@ -259,7 +295,8 @@ class GraphIndex(GraphIndexProtocol):
     def __init__(self, graph: Graph) -> None:
         index: dict[Node, dict[str, list[Node]]] = {}
         for s, p, o in graph:
-            index.setdefault(s, {}).setdefault(normalise_namespace(str(p)), []).append(o)
+            subject = cast(Node, s)
+            index.setdefault(subject, {}).setdefault(normalise_namespace(str(p)), []).append(cast(Node, o))
         self._index = index
         self._signatures: dict[BNode, str] = {}
         for props in index.values():
@@ -337,7 +374,9 @@ def _dataset_nodes(index: GraphIndex, profile: Profile, doc_warnings: list[str])
 
 
 def _next_page(index: GraphIndex) -> str | None:
-    links = sorted(str(o) for p in (HYDRA.nextPage, HYDRA.next) for o in index.objects_of(p) if not isinstance(o, BNode))
+    links = sorted(
+        str(o) for p in (HYDRA.nextPage, HYDRA.next) for o in index.objects_of(p) if not isinstance(o, BNode)
+    )
     return links[0] if links else None
 
 

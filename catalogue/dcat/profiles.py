@@ -31,6 +31,7 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
@@ -217,14 +218,18 @@ _INTEGER_TYPES = frozenset(
 )
 _DATE_TYPES = frozenset({XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth, XSD.dateTimeStamp})
 _PLAIN_TYPES = frozenset({"", XSD.string})
+MAX_LITERAL = 65_536
+"""Longest text the parser keeps (PRIVACY.md §2.3: cap literal length; longer values are refused, with a warning)."""
 RDF_VALUE = RDF.value
 
 
+@lru_cache(maxsize=4096)
 def date_datatype(value: str) -> str | None:
     """The XSD datatype of an ISO date string the DCAT-AP date shape accepts, or None when it is not one."""
     try:
         if match := _DATETIME.fullmatch(value):
-            _dt.datetime(*(int(match.group(i)) for i in range(1, 7)))
+            year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+            _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.UTC)  # raises for impossible values
             return XSD.dateTime
         if match := _DATE.fullmatch(value):
             _dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
@@ -333,43 +338,75 @@ class Field:
         return tuple(getattr(obj, name) for name in self.attr)
 
 
-def _field_empty(field: Field, value: Any) -> bool:
-    if isinstance(field.attr, str):
-        return value is None or value == "" or value == ()
-    return all(v is None or v == "" or v == () for v in value)
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == ()
 
 
-def emit_fields(table: Sequence[Field], obj: Any, ctx: EmitContext, props: Props) -> Props:
+_Plan = tuple[tuple[str, str | None, tuple[str, ...], "Kind", str], ...]
+_PLANS: dict[tuple[int, bool], tuple[tuple[Field, ...], _Plan]] = {}
+
+
+def _plan(table: tuple[Field, ...], *, cleaning: bool) -> _Plan:
+    """The exported fields of a table flattened once (predicate, attr, names, kind, label), keyed by the table's
+    identity: the tables are class constants, and hashing their frozen Fields for every dataset was a tenth of
+    the export's time. With `cleaning`, only the fields whose kind can drop something."""
+    key = (id(table), cleaning)
+    entry = _PLANS.get(key)
+    if entry is None or entry[0] is not table:
+        plan = tuple(
+            (f.predicate, f.attr if isinstance(f.attr, str) else None, f.names, f.kind, f.label)
+            for f in table
+            if f.export and (not cleaning or type(f.kind).clean is not Kind.clean)
+        )
+        entry = _PLANS[key] = (table, plan)
+    return entry[1]
+
+
+def _value(attr: str | None, names: tuple[str, ...], obj: Any) -> Any:
+    """The field's value, or None when it is empty (every attribute empty for a multi-attribute field)."""
+    if attr is not None:
+        value = getattr(obj, attr)
+        return None if _is_blank(value) else value
+    values = tuple(getattr(obj, name) for name in names)
+    return None if all(_is_blank(v) for v in values) else values
+
+
+def emit_fields(table: tuple[Field, ...], obj: Any, ctx: EmitContext, props: Props) -> Props:
     """Append the RDF of every exported field of `obj` (already cleaned) to `props`."""
-    for field in table:
-        if not field.export:
-            continue
-        value = field.get(obj)
-        if _field_empty(field, value):
-            continue
-        predicate = field.predicate
-        for item in field.kind.emit(value, ctx):
+    for predicate, attr, names, kind, _ in _plan(table, cleaning=False):
+        if attr is not None:  # inlined `_value`: this loop runs for every field of every dataset
+            value = getattr(obj, attr)
+            if value is None or value == "" or value == ():
+                continue
+        else:
+            value = _value(attr, names, obj)
+            if value is None:
+                continue
+        for item in kind.emit(value, ctx):
             props.append((predicate, item))
     return props
 
 
 def clean_fields(
-    table: Sequence[Field], obj: Any, ctx: EmitContext, problems: list[Problem], path: str
+    table: tuple[Field, ...], obj: Any, ctx: EmitContext, problems: list[Problem], path: str
 ) -> dict[str, Any]:
     """The attribute changes that make `obj` writable (values the shapes would reject are dropped)."""
     changes: dict[str, Any] = {}
-    for field in table:
-        if not field.export:
-            continue
-        value = field.get(obj)
-        if _field_empty(field, value):
-            continue
-        cleaned = field.kind.clean(value, ctx, problems, f"{path}{field.label}")
+    for _, attr, names, kind, label in _plan(table, cleaning=True):
+        if attr is not None:
+            value = getattr(obj, attr)
+            if value is None or value == "" or value == ():
+                continue
+        else:
+            value = _value(attr, names, obj)
+            if value is None:
+                continue
+        cleaned = kind.clean(value, ctx, problems, path + label)
         if cleaned != value:
-            if isinstance(field.attr, str):
-                changes[field.attr] = cleaned
+            if attr is not None:
+                changes[attr] = cleaned
             else:
-                changes.update(zip(field.attr, cleaned, strict=True))
+                changes.update(zip(names, cleaned, strict=True))
     return changes
 
 
@@ -419,6 +456,14 @@ class Kind:
         raise NotImplementedError
 
 
+def _within_limit(obj: Node, rctx: ReadContext) -> bool:
+    """False (with a warning) for a literal longer than MAX_LITERAL."""
+    if isinstance(obj, Literal) and len(obj) > MAX_LITERAL:
+        rctx.warn("literal_too_long", f"a literal of {len(obj)} characters (more than {MAX_LITERAL}); ignored")
+        return False
+    return True
+
+
 def _pick(objs: Sequence[Node], rctx: ReadContext) -> Node:
     """The one value of a single-valued property (the index sorts values, so the choice is stable)."""
     distinct = list(dict.fromkeys(objs))
@@ -448,6 +493,8 @@ class LangTexts(Kind):
     def read(self, objs: list[Node], rctx: ReadContext) -> tuple[LangText, ...]:
         out = []
         for obj in objs:
+            if not _within_limit(obj, rctx):
+                continue
             if isinstance(obj, Literal):
                 out.append(LangText(obj.language or "", str(obj)))
             else:
@@ -464,6 +511,8 @@ class Texts(Kind):
     def read(self, objs: list[Node], rctx: ReadContext) -> tuple[str, ...]:
         out = []
         for obj in objs:
+            if not _within_limit(obj, rctx):
+                continue
             if isinstance(obj, Literal):
                 out.append(str(obj))
             elif isinstance(obj, URIRef):
@@ -484,7 +533,7 @@ class Text(Kind):
         return [Lit(value)]
 
     def read(self, objs: list[Node], rctx: ReadContext) -> str | None:
-        literals = [o for o in objs if isinstance(o, Literal)]
+        literals = [o for o in objs if isinstance(o, Literal) and _within_limit(o, rctx)]
         if len(literals) < len(objs):
             rctx.warn("not_a_literal", f"{len(objs) - len(literals)} non-literal value(s) ignored")
         if not literals:
@@ -667,7 +716,7 @@ def _integral(lexical: str) -> int | None:
     """The integer a decimal lexical form stands for ("43008.0" -> 43008), or None when it has a fraction."""
     try:
         value = float(lexical)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return int(value) if value.is_integer() and abs(value) < 2**63 else None
 
@@ -680,6 +729,25 @@ class SubjectCount(NonNegativeInteger):
             ctx.withheld.append("n_subjects")
             return []
         return super().emit(value, ctx)
+
+
+class AgeBound(NonNegativeInteger):
+    """min/maxTypicalAge: published as 5-year band edges, top-coded at 90 (PRIVACY.md: "No exact min/max age").
+
+    The lower bound becomes its band's lower edge (23 -> 20), the upper bound its band's upper edge (67 -> 69);
+    from 90 on both are 90, the "90+" band. Harvest reads what the source says; only publication coarsens.
+    """
+
+    def __init__(self, *, upper: bool) -> None:
+        self.upper = upper
+
+    def emit(self, value: int, ctx: EmitContext) -> Iterable[Obj]:
+        from catalogue.disclosure import TOP_AGE_BAND, age_band
+
+        band = age_band(value)
+        assert band is not None  # value is an int
+        edge = band + 4 if self.upper and band < TOP_AGE_BAND else band
+        return super().emit(edge, ctx)
 
 
 class Boolean(Kind):
@@ -1027,13 +1095,15 @@ class ContactPointOf(Kind):
         return email, sorted(pages)[0] if pages else "", phone
 
 
-class Agent(Kind):
-    """AgentRef <-> a foaf:Agent: a named node when the agent has an IRI (described once), else a blank node."""
+class _AgentKind(Kind):
+    """What agents have in common: a named node when the agent has an IRI (described once), else a blank node."""
 
-    def clean(self, value: AgentRef, ctx: EmitContext, problems: list[Problem], path: str) -> Any:
+    def clean_one(self, value: AgentRef, ctx: EmitContext, problems: list[Problem], path: str) -> AgentRef:
         changes = clean_fields(ctx.profile.AGENT_FIELDS, value, ctx, problems, f"{path}.")
         if value.iri and not is_iri(value.iri):
-            problems.append(Problem(path, "not_an_iri", f"agent IRI {value.iri!r} is not an IRI; written as a blank node"))
+            problems.append(
+                Problem(path, "not_an_iri", f"agent IRI {value.iri!r} is not an IRI; written as a blank node")
+            )
             changes["iri"] = ""
         return AgentRef(**{**_asdict(value), **changes}) if changes else value
 
@@ -1047,9 +1117,6 @@ class Agent(Kind):
             return ctx.shared(agent.iri, build)
         return Blank(build())
 
-    def emit(self, value: AgentRef, ctx: EmitContext) -> Iterable[Obj]:
-        return [self.node(value, ctx)]
-
     def read_one(self, obj: Node, rctx: ReadContext) -> AgentRef | None:
         if isinstance(obj, Literal):
             rctx.warn("literal_agent", f"agent given as the literal {str(obj)!r}; read as its name")
@@ -1062,15 +1129,25 @@ class Agent(Kind):
             values["iri"] = str(obj)
         return AgentRef(**values)
 
+
+class Agent(_AgentKind):
+    """AgentRef <-> one foaf:Agent (publisher, custodian, HDAB)."""
+
+    def clean(self, value: AgentRef, ctx: EmitContext, problems: list[Problem], path: str) -> Any:
+        return self.clean_one(value, ctx, problems, path)
+
+    def emit(self, value: AgentRef, ctx: EmitContext) -> Iterable[Obj]:
+        return [self.node(value, ctx)]
+
     def read(self, objs: list[Node], rctx: ReadContext) -> AgentRef | None:
         return self.read_one(_pick(objs, rctx), rctx)
 
 
-class Agents(Agent):
+class Agents(_AgentKind):
     """tuple[AgentRef] (dct:creator)."""
 
     def clean(self, value: tuple[AgentRef, ...], ctx: EmitContext, problems: list[Problem], path: str) -> Any:
-        return tuple(super(Agents, self).clean(a, ctx, problems, path) for a in value)
+        return tuple(self.clean_one(a, ctx, problems, path) for a in value)
 
     def emit(self, value: tuple[AgentRef, ...], ctx: EmitContext) -> Iterable[Obj]:
         return [self.node(a, ctx) for a in value]
@@ -1358,8 +1435,8 @@ class HealthDcatApProfile(DcatAp3Profile):
         Field("hdab", HEALTHDCATAP.hdab, Agent(), min=1, max=1),
         Field("n_subjects", HEALTHDCATAP.numberOfUniqueIndividuals, SubjectCount(), max=1),
         Field("n_studies", HEALTHDCATAP.numberOfRecords, INT, max=1),
-        Field("min_age", HEALTHDCATAP.minTypicalAge, INT, max=1),
-        Field("max_age", HEALTHDCATAP.maxTypicalAge, INT, max=1),
+        Field("min_age", HEALTHDCATAP.minTypicalAge, AgeBound(upper=False), max=1),
+        Field("max_age", HEALTHDCATAP.maxTypicalAge, AgeBound(upper=True), max=1),
         Field("population_coverage", HEALTHDCATAP.populationCoverage, LANG_TEXTS),
         Field("coding_systems", HEALTHDCATAP.hasCodingSystem, STANDARDS),
         Field("code_values", HEALTHDCATAP.hasCodeValues, TEXTS),
@@ -1380,7 +1457,7 @@ class HealthDcatApProfile(DcatAp3Profile):
         from catalogue.completeness import missing_fields
         from catalogue.dcat.namespaces import ACCESS_LEVELS
 
-        missing, _ = missing_fields(descriptor.to_dict(include_private=False))
+        missing, _ = missing_fields(completeness_view(descriptor))
         if descriptor.access_rights and descriptor.access_rights not in ACCESS_LEVELS:
             missing.append("access_rights (PUBLIC, RESTRICTED or NON_PUBLIC)")
         if descriptor.has_structured_data:
@@ -1390,6 +1467,25 @@ class HealthDcatApProfile(DcatAp3Profile):
         if descriptor.custodian and not (descriptor.custodian.email or descriptor.custodian.contact_page):
             missing.append("custodian.contact_point")
         return missing
+
+
+def completeness_view(descriptor: DatasetDescriptor) -> dict[str, Any]:
+    """The part of `descriptor.to_dict()` that `catalogue.completeness.missing_fields` reads, built cheaply.
+
+    `to_dict()` converts the whole descriptor and was a third of the export's time; a test holds this view and
+    the full dict to the same answer (tests/catalogue/dcat/test_profiles.py).
+    """
+    from catalogue.completeness import EUCAIM_MANDATORY, HEALTHDCATAP_MANDATORY
+
+    view: dict[str, Any] = {name: getattr(descriptor, name) for name in (*HEALTHDCATAP_MANDATORY, *EUCAIM_MANDATORY)}
+    for name in ("hdab", "publisher"):
+        agent = getattr(descriptor, name)
+        view[name] = None if agent is None else {"email": agent.email, "contact_page": agent.contact_page}
+    view["distributions"] = [
+        {"access_urls": d.access_urls, "applicable_legislation": d.applicable_legislation, "rights": d.rights}
+        for d in descriptor.distributions
+    ]
+    return view
 
 
 class EucaimProfile(HealthDcatApProfile):

@@ -175,7 +175,9 @@ class ValidationReport:
         lines = [r.render() for r in self.violations]
         if list_warnings:
             lines += [r.render() for r in self.warnings]
-        levels = ", ".join(f"{HEALTH_LEVEL_NAMES.get(level, level)}: {n}" for level, n in sorted(self.health_datasets.items()))
+        levels = ", ".join(
+            f"{HEALTH_LEVEL_NAMES.get(level, level)}: {n}" for level, n in sorted(self.health_datasets.items())
+        )
         lines.append(f"{self.datasets} datasets; HealthDCAT-AP datasets by access level: {levels or 'none'}")
         lines.append(f"{len(self.violations)} violations, {len(self.warnings)} warnings (recommended properties)")
         for (suite, cls, path, component), count in sorted(self.warning_counts().items()):

@@ -65,11 +65,13 @@ _IRI_BAD = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
+@lru_cache(maxsize=8192)
 def is_iri(value: str) -> bool:
     """True for an absolute IRI that N-Triples can carry unescaped (scheme, no spaces or forbidden characters)."""
     return bool(value) and _IRI.fullmatch(value) is not None
 
 
+@lru_cache(maxsize=1024)
 def is_lang_tag(value: str) -> bool:
     """True for a syntactically valid BCP 47 language tag (what RDF literals accept)."""
     return _LANG.fullmatch(value) is not None
@@ -118,14 +120,14 @@ class RdfWriter(ABC):
         self.triples = 0
         self.replaced_characters = 0
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 - an optional hook: N-Triples has no header
         """Write the document header (prefixes, root element)."""
 
     @abstractmethod
     def block(self, subject: str, props: Props) -> None:
         """Write every triple of one subject (nested blank nodes included)."""
 
-    def end(self) -> None:
+    def end(self) -> None:  # noqa: B027 - an optional hook: N-Triples and Turtle have no footer
         """Write the document footer."""
 
     def blocks(self, blocks: Iterable[tuple[str, Props]]) -> None:

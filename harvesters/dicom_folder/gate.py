@@ -36,6 +36,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_dataset
+from pydicom.values import convert_SQ
 
 from catalogue.disclosure import age_band, coarse_year, parse_dicom_age
 from harvesters.dicom_folder.deid_tables import (
@@ -110,6 +111,8 @@ _STANDARD_SCHEMES = frozenset({"DCM", "SCT", "SRT", "SNM3", "LN", "UCUM", "NCIT"
 _CODE_ITEM_KEYWORDS = frozenset({"CodeValue", "CodingSchemeDesignator", "CodingSchemeVersion", "CodeMeaning",
                                  "ContextIdentifier", "MappingResource", "ContextUID", "LongCodeValue",
                                  "URNCodeValue", "ContextGroupExtensionFlag"})
+# Enumerated flags that may accompany a reference (e.g. in a SEG's Source Image Sequence items).
+_REFERENCE_FLAGS = frozenset({"SpatialLocationsPreserved"})
 _R16_ATTRIBUTES = frozenset({"InstitutionName", "InstitutionAddress", "StationName", "DeviceSerialNumber"})
 _HIGH_RISK_IMAGE_TYPES = frozenset({"SECONDARY", "DERIVED", "SCREEN", "SAVE", "REPORTDATA", "DEMOGRAPHICDATA"})
 _HIGH_RISK_MODALITIES = frozenset({"OT", "US", "SC", "DOC", "SR"})
@@ -553,8 +556,130 @@ def _code(prefix: str, detail: str = "") -> str:
     return code if len(code) <= 64 else code[:64]
 
 
+_PATIENT_ID = 0x00100020
+_CHARSET = 0x00080005
+_DESIGNATOR = 0x00080102
+# Elements outside Table E.1-1 that a rule still reads: names (R9), dates (R13), UIDs (R15), free text (R12).
+_CHECKED_VRS = frozenset({"PN", "DA", "DT", "TM", "UI"}) | _R12_VRS
+_SPECIAL = {**{t: ("r6", k) for t, k in _R6_EXACT.items()}, **{t: ("r17", k) for t, k in _R17_TAGS.items()}}
+_TOP = {
+    "PatientIdentityRemoved": 0x00120062, "DeidentificationMethod": 0x00120063,
+    "LongitudinalTemporalInformationModified": 0x00280303, "PatientID": 0x00100020,
+    "StudyInstanceUID": 0x0020000D, "SeriesInstanceUID": 0x0020000E, "SOPInstanceUID": 0x00080018,
+    "SOPClassUID": 0x00080016, "Modality": 0x00080060, "ImageType": 0x00080008,
+    "BurnedInAnnotation": 0x00280301, "RecognizableVisualFeatures": 0x00280302,
+    "SeriesDescription": 0x0008103E, "PatientSex": 0x00100040, "PatientAge": 0x00101010,
+    "StudyDate": 0x00080020, "SeriesDate": 0x00080021, "AcquisitionDate": 0x00080022, "ContentDate": 0x00080023,
+    "AcquisitionDateTime": 0x0008002A, "BodyPartExamined": 0x00180015, "Manufacturer": 0x00080070,
+}
+
+
+def _charset(elem: Any) -> list[str]:
+    """Python codecs of a (0008,0005) element; the DICOM default repertoire is read as latin-1 (lenient)."""
+    value = elem.value
+    if isinstance(value, bytes):
+        names = [v.strip() for v in value.decode("ascii", "replace").split("\\")]
+    elif isinstance(value, str):
+        names = [value.strip()]
+    else:
+        names = [str(v).strip() for v in (value or [])]
+    names = [n or "ISO_IR 6" for n in names] or ["ISO_IR 6"]
+    encodings = convert_encodings(names)
+    return ["latin_1" if e == "iso8859" else e for e in encodings]
+
+
+def _text(elem: Any, vr: str, encodings: list[str]) -> str:
+    """An element's value as one string (multiple values joined by backslash), stripped of DICOM padding."""
+    value = elem.value
+    if isinstance(elem, RawDataElement):
+        if not value:
+            return ""
+        text = _decode(value, encodings).rstrip(" \x00")
+        return text if vr in _SINGLE_VALUED_TEXT else text.lstrip(" ")
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return _decode(value, encodings).strip(" \x00")
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(v) for v in value).strip()
+    return str(value).strip()
+
+
+_ITEM_HEADER = struct.Struct("<HHI")
+_TAG_HEADER = struct.Struct("<HH")
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
+_KNOWN_VRS = _LONG_VRS | frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "PN",
+                                    "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US"})
+
+
+def _fast_items(buf: bytes) -> list[dict[int, RawDataElement]] | None:
+    """Items of a defined-length, explicit VR little endian sequence value, without building pydicom Datasets.
+
+    Why: pydicom leaves defined-length sequences unparsed until accessed, and parsing them through Dataset
+    objects costs more than reading the whole rest of the header. Anything this parser does not handle
+    (undefined lengths, unknown VRs) returns None and the caller falls back to pydicom; anything
+    inconsistent (a length past its container) is malformed.
+    """
+    items: list[dict[int, RawDataElement]] = []
+    pos, end = 0, len(buf)
+    while pos < end:
+        if pos + 8 > end:
+            raise _Malformed("truncated sequence item")
+        group, element, length = _ITEM_HEADER.unpack_from(buf, pos)
+        pos += 8
+        if group != 0xFFFE or element not in (0xE000, 0xE0DD):
+            raise _Malformed("sequence content is not an item")
+        if element == 0xE0DD:
+            break
+        if length == 0xFFFFFFFF:
+            return None
+        item_end = pos + length
+        if item_end > end:
+            raise _Malformed("sequence item runs past its sequence")
+        item: dict[int, RawDataElement] = {}
+        while pos < item_end:
+            if pos + 8 > item_end:
+                raise _Malformed("truncated element")
+            group, element = _TAG_HEADER.unpack_from(buf, pos)
+            vr = buf[pos + 4:pos + 6].decode("latin-1")
+            if vr not in _KNOWN_VRS:
+                return None
+            if vr in _LONG_VRS:
+                if pos + 12 > item_end:
+                    raise _Malformed("truncated element")
+                (value_length,) = _U32.unpack_from(buf, pos + 8)
+                start = pos + 12
+            else:
+                (value_length,) = _U16.unpack_from(buf, pos + 6)
+                start = pos + 8
+            if value_length == 0xFFFFFFFF:
+                return None
+            pos = start + value_length
+            if pos > item_end:
+                raise _Malformed("element runs past its item")
+            tag = group << 16 | element
+            item[tag] = RawDataElement(tag, vr, value_length, buf[start:pos], 0, False, True)  # type: ignore[arg-type]
+        items.append(item)
+    return items
+
+
+@lru_cache(maxsize=8192)
+def _detect_cached(text: str) -> str | None:
+    """R12 detectors, memoised: the same descriptions and code meanings recur in every file of a series."""
+    return detect(text)
+
+
 class _Checker:
-    """One pass over one file. Collects refusal codes and notes; extracts facts only when nothing refused."""
+    """One pass over one file. Collects refusal codes and notes; extracts facts only when nothing refused.
+
+    Written for speed (the gate must keep up with a bare pydicom read): elements are visited straight from
+    the dataset's dictionary without converting them, only values some rule reads are decoded, and elements
+    no rule concerns (a Columns US, an ImageType CS outside Table E.1-1) are skipped after one lookup.
+    """
 
     def __init__(self, ds: Dataset, tail: Dataset | None, policy: GatePolicy, size: int) -> None:
         self.ds, self.tail, self.policy, self.size = ds, tail, policy, size
@@ -567,6 +692,11 @@ class _Checker:
         self.retained: frozenset[str] = frozenset()
         self.dates_ok = False
         self.patient_digits: tuple[str, ...] = ()
+        self.top_encodings = _charset(ds._dict[_CHARSET]) if _CHARSET in ds._dict else ["latin_1"]  # noqa: SLF001
+        self._top: dict[str, str] = {}
+        implicit, little = ds.original_encoding
+        self.implicit = bool(implicit)
+        self.little = little is not False
 
     # -------------------------------------------------------------------------------------------- helpers
 
@@ -574,14 +704,34 @@ class _Checker:
         if len(self.reasons) < MAX_REASONS:
             self.reasons.setdefault(_code(prefix, detail), _RULE_ORDER[prefix.split("_", 1)[0]])
 
+    def items_of(self, container: Any, t: int, elem: Any) -> list[Any]:
+        """The items (element mappings) of a sequence element, parsed the cheapest safe way."""
+        value = elem.value
+        if isinstance(elem, RawDataElement):
+            if value is None:  # deferred (over 256 KB): let pydicom read it
+                value = container[t].value if isinstance(container, Dataset) else None
+                if value is None:
+                    raise _Malformed("deferred sequence inside a parsed item")
+                return [item._dict for item in value]  # noqa: SLF001
+            if not value:
+                return []
+            if not self.implicit and self.little:
+                items = _fast_items(value)
+                if items is not None:
+                    return items
+            sequence = convert_SQ(value, self.implicit, self.little)
+            return [item._dict for item in sequence]  # noqa: SLF001
+        return [item._dict for item in (value or [])]  # noqa: SLF001
+
     def top_text(self, keyword: str) -> str:
-        """A top-level text value, stripped ("" when absent). Only used on a handful of attributes."""
-        value = self.ds.get(keyword)
-        if value is None:
-            return ""
-        if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
-            return "\\".join(str(v) for v in value).strip()
-        return str(value).strip()
+        """A top-level value, decoded once (only a handful of attributes are read this way)."""
+        cached = self._top.get(keyword)
+        if cached is not None:
+            return cached
+        elem = self.ds._dict.get(_TOP[keyword])  # noqa: SLF001 - pydicom 3.0 pinned; avoids converting
+        text = "" if elem is None else _text(elem, _vr_of(_TOP[keyword], elem.VR), self.top_encodings)
+        self._top[keyword] = text
+        return text
 
     # --------------------------------------------------------------------------------------- declaration
 
@@ -592,19 +742,23 @@ class _Checker:
         method_text = self.top_text("DeidentificationMethod")
         declared: set[str] = set(_OPTION_CODE.findall(method_text))
         has_basic = False
-        for item in self.ds.get("DeidentificationMethodCodeSequence", None) or []:
-            code = str(item.get("CodeValue", "") or "").strip()
-            scheme = str(item.get("CodingSchemeDesignator", "") or "").strip().upper()
-            if scheme == "DCM" and _OPTION_CODE.fullmatch(code):
-                declared.add(code)
-                has_basic = has_basic or code == "113100"
+        method_codes = self.ds._dict.get(0x00120064)  # noqa: SLF001
+        if method_codes is not None:
+            for item in self.items_of(self.ds, 0x00120064, method_codes):
+                value = item.get(0x00080100)
+                scheme = item.get(_DESIGNATOR)
+                code = _text(value, "SH", ["latin_1"]) if value is not None else ""
+                if scheme is not None and _text(scheme, "SH", ["latin_1"]).upper() == "DCM" and _OPTION_CODE.fullmatch(
+                    code
+                ):
+                    declared.add(code)
+                    has_basic = has_basic or code == "113100"
         if not has_basic and not method_text:
             self.refuse("r2_no_method")
         if self.top_text("LongitudinalTemporalInformationModified").upper() == "MODIFIED":
             declared.add("113107")
         self.declared = frozenset(declared)
-        attested = self.policy.attested_options - self.declared
-        for code in sorted(attested):
+        for code in sorted(self.policy.attested_options - self.declared):
             self.notes.add(f"attested:{code}")
         self.options = (self.declared & self.policy.accepted_options) | self.policy.attested_options
         retained: set[str] = set()
@@ -614,120 +768,114 @@ class _Checker:
         self.retained = frozenset(retained)
         self.dates_ok = bool(self.options & DATE_OPTIONS)
         patient_id = self.top_text("PatientID")
-        self.patient_digits = tuple(re.findall(r"\d{6,}", patient_id))
+        if not self.policy.pseudonym_pattern.fullmatch(patient_id):
+            self.patient_digits = tuple(re.findall(r"\d{6,}", patient_id))
 
     # ---------------------------------------------------------------------------------------------- walk
 
-    def walk(self, dataset: Dataset, depth: int, encodings: list[str]) -> None:
+    def walk(self, container: Any, depth: int, encodings: list[str]) -> None:
+        """Check every element of a dataset (or of a parsed sequence item), recursing into sequences."""
         if depth > MAX_NESTING:
             raise _Malformed("sequence nesting too deep")
-        own_charset = dataset.get_item(0x00080005, keep_deferred=True) if 0x00080005 in dataset else None
-        if own_charset is not None:
-            values = own_charset.value
-            if isinstance(values, bytes):
-                names = [v.strip() for v in values.decode("ascii", "replace").split("\\")]
-            else:
-                names = [str(v).strip() for v in (values if isinstance(values, list | tuple) else [values])]
-            encodings = convert_encodings([n or "ISO_IR 6" for n in names] or ["ISO_IR 6"])
-            if encodings == ["iso8859"]:
-                encodings = ["latin_1"]
-        designator = ""
-        if 0x00080102 in dataset:
-            designator = self.text_of(dataset.get_item(0x00080102, keep_deferred=True), "SH", encodings).upper()
-        creators: dict[tuple[int, int], str] = {}
-        private_used: set[tuple[int, int]] = set()
-        for tag in sorted(dataset.keys()):
-            self.n_elements += 1
-            if self.n_elements > MAX_ELEMENTS:
-                raise _Malformed("too many elements")
-            elem = dataset.get_item(tag, keep_deferred=True)
-            group, number = tag >> 16, tag & 0xFFFF
-            if number == 0:  # group lengths carry no value
-                continue
+        # Iterate without converting (pydicom 3.0.x pinned): a Dataset's element dict, or a parsed item.
+        elements = container._dict if isinstance(container, Dataset) else container  # noqa: SLF001
+        self.n_elements += len(elements)
+        if self.n_elements > MAX_ELEMENTS:
+            raise _Malformed("too many elements")
+        charset = elements.get(_CHARSET)
+        if charset is not None:
+            encodings = _charset(charset)
+        designator_elem = elements.get(_DESIGNATOR)
+        designator = _text(designator_elem, "SH", encodings).upper() if designator_elem is not None else ""
+        private: list[tuple[int, Any]] = []
+        exact = self.exact
+        for tag, elem in elements.items():
+            t = int(tag)
+            group = t >> 16
             if group & 1:
-                self.private(dataset, tag, elem, encodings, creators, private_used, depth)
+                private.append((t, elem))
                 continue
-            self.element(dataset, tag, elem, encodings, designator, depth)
-        for block, creator in creators.items():
-            if block not in private_used and creator and not self.policy.private_allowlist.knows_creator(
-                block[0], creator
-            ):
-                self.refuse("r11_private_creator", f"({block[0]:04X},00{block[1]:02X})")
+            if not t & 0xFFFF:  # group lengths carry no value
+                continue
+            special = _SPECIAL.get(t)
+            if special is not None:
+                self.special(*special)
+                continue
+            row = exact.get(t)
+            if row is None and group >> 8 in (0x50, 0x60):
+                for mask, value, masked_row in self.masked:
+                    if t & mask == value:
+                        row = masked_row
+                        break
+                if row is not None and row.keyword in ("OverlayData", "CurveData"):
+                    self.special("r6", row.keyword)
+                    continue
+            vr = elem.VR
+            if vr is None or vr == "UN":
+                vr = _vr_of(t, vr)
+            if vr == "SQ":
+                self.sequence(container, t, elem, row, depth, encodings)
+                continue
+            if row is None and vr not in _CHECKED_VRS:
+                continue
+            self.element(t, elem, vr, row, encodings, designator)
+        if private:
+            self.private(container, sorted(private, key=lambda te: te[0]), encodings, depth)
 
-    def text_of(self, elem: Any, vr: str, encodings: list[str]) -> str:
-        value = elem.value
-        if isinstance(elem, RawDataElement):
-            if value is None:
-                return ""
-            return _decode(value, encodings).rstrip(" \x00").lstrip(" " if vr not in _SINGLE_VALUED_TEXT else "")
-        if value is None:
-            return ""
-        if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
-            return "\\".join(str(v) for v in value)
-        return str(value).strip()
-
-    def element(self, dataset: Dataset, tag: int, elem: Any, encodings: list[str], designator: str,
-                depth: int) -> None:
-        vr = _vr_of(tag, elem.VR)
-        row = self.exact.get(tag)
-        if row is None and tag >> 24 in (0x50, 0x60):
-            for mask, value, masked_row in self.masked:
-                if tag & mask == value:
-                    row = masked_row
-                    break
-        keyword = row.keyword if row is not None else _keyword(tag)
-        # R6 / R17: objects that are refused whatever their content (or stripped by agreement).
-        r6 = _R6_EXACT.get(tag) or (keyword if keyword in ("OverlayData", "CurveData") else None)
-        if r6 is not None:
-            if r6 in self.policy.strip_agreed:
-                self.notes.add(f"stripped:{r6}")
-            else:
-                self.refuse("r6_object", r6)
-            return
-        if tag in _R17_TAGS:
-            self.refuse("r17_original_values", _R17_TAGS[tag])
-            return
-        if vr == "SQ":
-            self.sequence(dataset, tag, row, keyword, encodings, depth)
-            return
-        deferred = isinstance(elem, RawDataElement) and elem.value is None and elem.length not in (0, 0xFFFFFFFF)
-        if deferred and vr in _TEXT_VRS:
-            # No kept text is 256 KB long: refusing is cheaper and safer than reading it.
-            self.refuse("r12_oversized_text", keyword)
-            return
-        if isinstance(elem, RawDataElement):
-            empty = elem.length == 0 or (elem.value is not None and not elem.value.strip(b" \x00"))
+    def special(self, kind: str, keyword: str) -> None:
+        """R6 objects (refused, or ignored when the data holder agreed) and R17 original-value sequences."""
+        if kind == "r17":
+            self.refuse("r17_original_values", keyword)
+        elif keyword in self.policy.strip_agreed:
+            self.notes.add(f"stripped:{keyword}")
         else:
-            empty = elem.value in (None, "", b"") or elem.value == []
-        if empty:
-            return
-        text: str | None = self.text_of(elem, vr, encodings) if vr in _TEXT_VRS else None
-        if text == "":
-            return
+            self.refuse("r6_object", keyword)
+
+    def element(self, t: int, elem: Any, vr: str, row: DeidRow | None, encodings: list[str],
+                designator: str) -> None:
+        if isinstance(elem, RawDataElement):
+            if not elem.length:
+                return
+            if elem.value is None and elem.length != 0xFFFFFFFF:
+                if vr in _TEXT_VRS:
+                    # No kept text is 256 KB long: refusing is cheaper and safer than reading it.
+                    self.refuse("r12_oversized_text", row.keyword if row else _keyword(t))
+                    return
+                text: str | None = None
+            else:
+                text = _text(elem, vr, encodings) if vr in _TEXT_VRS else None
+                if text == "" or (text is None and not elem.value.strip(b"\x00")):
+                    return
+        else:
+            if elem.value in (None, "", b"") or elem.value == []:
+                return
+            text = _text(elem, vr, encodings) if vr in _TEXT_VRS else None
+            if text == "":
+                return
         skip_r12 = False
         if row is not None and row.action != "U":
-            verdict = self.attribute(row, keyword, vr, text)
+            verdict = self.attribute(row, row.keyword, vr, text)
             if verdict is False:
                 return
             skip_r12 = verdict is None
-        if vr == "PN" and text is not None:
-            self.person_name(keyword, text)
+        if text is None:
             return
-        if tag == 0x00100020 and text is not None:
-            self.patient_id(keyword, text)
-            return
-        if vr in _DATE_VRS:
+        if vr == "PN":
+            self.person_name(row.keyword if row else _keyword(t), text)
+        elif t == _PATIENT_ID:
+            self.patient_id("PatientID", text)
+        elif vr in _DATE_VRS:
             if not self.dates_ok:
-                self.refuse("r13_date", keyword)
-            return
-        if vr == "UI" and text is not None:
-            self.uids(keyword, text)
-            return
-        if (vr in _R12_VRS and text is not None and not skip_r12 and keyword not in _R12_EXEMPT
-                and not (keyword == "CodeValue" and designator in _STANDARD_SCHEMES)
-                and not ("113109" in self.options and keyword in RETAIN_DEVICE_IDENTITY)
-                and not ("113112" in self.options and keyword in RETAIN_INSTITUTION_IDENTITY)):
-            self.free_text(keyword, vr, text)
+                self.refuse("r13_date", row.keyword if row else _keyword(t))
+        elif vr == "UI":
+            self.uids(row.keyword if row else _keyword(t), text)
+        elif vr in _R12_VRS and not skip_r12:
+            keyword = row.keyword if row else _keyword(t)
+            if (keyword not in _R12_EXEMPT
+                    and not (keyword == "CodeValue" and designator in _STANDARD_SCHEMES)
+                    and not ("113109" in self.options and keyword in RETAIN_DEVICE_IDENTITY)
+                    and not ("113112" in self.options and keyword in RETAIN_INSTITUTION_IDENTITY)):
+                self.free_text(keyword, vr, text)
 
     def attribute(self, row: DeidRow, keyword: str, vr: str, text: str | None) -> bool | None:
         """R8 (and R16) for a non-empty attribute of Table E.1-1.
@@ -757,10 +905,11 @@ class _Checker:
         self.refuse("r16_identity" if keyword in _R16_ATTRIBUTES else "r8_attribute", keyword)
         return False
 
-    def sequence(self, dataset: Dataset, tag: int, row: DeidRow | None, keyword: str, encodings: list[str],
-                 depth: int) -> None:
-        items = dataset[tag].value or []
+    def sequence(self, container: Any, t: int, elem: Any, row: DeidRow | None, depth: int,
+                 encodings: list[str]) -> None:
+        items = self.items_of(container, t, elem)
         if row is not None and len(items) and row.action != "U":
+            keyword = row.keyword
             if keyword in self.retained:
                 pass
             elif keyword in self.policy.allowed_map:
@@ -770,7 +919,7 @@ class _Checker:
         for item in items:
             self.walk(item, depth + 1, encodings)
 
-    def reference_only(self, item: Dataset, depth: int = 0) -> bool:
+    def reference_only(self, item: Any, depth: int = 0) -> bool:
         """True when a sequence item only points at other objects (UIDs, numbers, standard codes).
 
         Such an item holds no personal value and its UIDs are themselves checked by R15, so an X/Z/D reference
@@ -778,20 +927,21 @@ class _Checker:
         """
         if depth > MAX_NESTING:
             raise _Malformed("sequence nesting too deep")
-        designator = ""
-        if 0x00080102 in item:
-            designator = self.text_of(item.get_item(0x00080102, keep_deferred=True), "SH", ["latin_1"]).upper()
-        for tag in item.keys():
-            if tag & 0xFFFF == 0:
+        designator_elem = item.get(_DESIGNATOR)
+        designator = _text(designator_elem, "SH", ["latin_1"]).upper() if designator_elem is not None else ""
+        for tag, raw in item.items():
+            t = int(tag)
+            if not t & 0xFFFF:
                 continue
-            raw = item.get_item(tag, keep_deferred=True)
-            vr = _vr_of(tag, raw.VR)
+            vr = _vr_of(t, raw.VR)
             if vr == "SQ":
-                if not all(self.reference_only(sub, depth + 1) for sub in (item[tag].value or [])):
+                if not all(self.reference_only(sub, depth + 1) for sub in self.items_of(item, t, raw)):
                     return False
             elif vr == "UI" or vr in _NUMERIC_REF_VRS:
                 continue
-            elif keyword_for_tag(tag) in _CODE_ITEM_KEYWORDS and designator in _STANDARD_SCHEMES:
+            elif keyword_for_tag(t) in _CODE_ITEM_KEYWORDS and designator in _STANDARD_SCHEMES:
+                continue
+            elif keyword_for_tag(t) in _REFERENCE_FLAGS:
                 continue
             else:
                 return False
@@ -821,65 +971,77 @@ class _Checker:
         if keyword in _UID_EXEMPT:
             return
         retain_uids = "113110" in self.options
+        deny, roots = self.policy.deny_uid_roots, self.policy.deid_uid_roots
         for uid in text.split("\\"):
             uid = uid.strip(" \x00")
             if not uid or uid.startswith("1.2.840.10008."):
                 continue
-            if any(uid.startswith(root) for root in self.policy.deny_uid_roots):
+            if uid.startswith(deny):
                 self.refuse("r15_denied_root", keyword)
-            elif not retain_uids and not any(uid.startswith(root) for root in self.policy.deid_uid_roots):
+            elif not retain_uids and not uid.startswith(roots):
                 self.refuse("r15_root", keyword)
             if any(8 <= len(c) <= 20 and _UID_DATE.match(c) for c in uid.split(".")):
                 self.refuse("r15_date", keyword)
-            if any(d in uid for d in self.patient_digits):
+            if self.patient_digits and any(d in uid for d in self.patient_digits):
                 self.refuse("r15_patient_digits", keyword)
 
     def free_text(self, keyword: str, vr: str, text: str) -> None:
         """R12 detectors on a kept text value."""
         values = [text] if vr in _SINGLE_VALUED_TEXT else text.split("\\")
         for value in values:
-            hit = detect(value)
+            hit = _detect_cached(value)
             if hit is not None:
                 self.refuse("r12_free_text", f"{keyword}:{hit}")
                 return
 
-    def private(self, dataset: Dataset, tag: int, elem: Any, encodings: list[str],
-                creators: dict[tuple[int, int], str], used: set[tuple[int, int]], depth: int) -> None:
+    def private(self, container: Any, elements: list[tuple[int, Any]], encodings: list[str], depth: int) -> None:
         """R11: private elements only with 113111, and each (creator, element) on the allow-list."""
-        group, number = tag >> 16, tag & 0xFFFF
         if "113111" not in self.options:
             self.refuse("r11_private_undeclared")
             return
-        if 0x0010 <= number <= 0x00FF:
-            creators[(group, number)] = self.text_of(elem, "LO", encodings).strip()
-            return
-        block = (group, number >> 8)
-        creator = creators.get(block) if number >= 0x1000 else None
-        tag_text = f"({group:04X},xx{number & 0xFF:02X})"
-        if not creator:
-            self.refuse("r11_private_unlisted", f"({group:04X},{number:04X})")
-            return
-        used.add(block)
-        if not self.policy.private_allowlist.allows(group, creator, number):
-            self.refuse("r11_private_unlisted", tag_text)
-            return
-        # An allowed private element is never copied; still, no name, date or foreign UID may hide in it.
-        vr = _vr_of(tag, elem.VR)
-        if vr == "SQ":
-            for item in dataset[tag].value or []:
-                self.walk(item, depth + 1, encodings)
-            return
-        if vr not in _TEXT_VRS:
-            return
-        text = self.text_of(elem, vr, encodings)
-        if not text:
-            return
-        if vr == "PN":
-            self.person_name(tag_text, text)
-        elif vr in _DATE_VRS and not self.dates_ok:
-            self.refuse("r13_date", tag_text)
-        elif vr == "UI":
-            self.uids(tag_text, text)
+        creators: dict[tuple[int, int], str] = {}
+        used: set[tuple[int, int]] = set()
+        allow = self.policy.private_allowlist
+        for t, elem in elements:
+            group, number = t >> 16, t & 0xFFFF
+            if number == 0:
+                continue
+            if number < 0x0010 or 0x0100 <= number < 0x1000:
+                self.refuse("r11_private_unlisted", f"({group:04X},{number:04X})")
+                continue
+            if number <= 0x00FF:
+                creators[(group, number)] = _text(elem, "LO", encodings)
+                continue
+            block = (group, number >> 8)
+            creator = creators.get(block)
+            tag_text = f"({group:04X},xx{number & 0xFF:02X})"
+            if not creator:
+                self.refuse("r11_private_unlisted", f"({group:04X},{number:04X})")
+                continue
+            used.add(block)
+            if not allow.allows(group, creator, number):
+                self.refuse("r11_private_unlisted", tag_text)
+                continue
+            # An allowed private element is never copied; still, no name, date or foreign UID may hide in it.
+            vr = _vr_of(t, elem.VR)
+            if vr == "SQ":
+                for item in self.items_of(container, t, elem):
+                    self.walk(item, depth + 1, encodings)
+                continue
+            if vr not in _TEXT_VRS:
+                continue
+            text = _text(elem, vr, encodings)
+            if not text:
+                continue
+            if vr == "PN":
+                self.person_name(tag_text, text)
+            elif vr in _DATE_VRS and not self.dates_ok:
+                self.refuse("r13_date", tag_text)
+            elif vr == "UI":
+                self.uids(tag_text, text)
+        for block, creator in creators.items():
+            if block not in used and creator and not allow.knows_creator(block[0], creator):
+                self.refuse("r11_private_creator", f"({block[0]:04X},00{block[1]:02X})")
 
     # ------------------------------------------------------------------------------------------- objects
 
@@ -902,7 +1064,8 @@ class _Checker:
                 why = "SeriesDescription"
             if why:
                 self.refuse("r5_high_risk", why)
-        media = str(self.ds.file_meta.get("MediaStorageSOPInstanceUID", "") or "").strip()
+        media_elem = self.ds.file_meta._dict.get(0x00020003)  # noqa: SLF001
+        media = _text(media_elem, "UI", ["latin_1"]) if media_elem is not None else ""
         if media != self.top_text("SOPInstanceUID"):
             self.refuse("r15_media_sop_mismatch")
 
@@ -916,7 +1079,7 @@ class _Checker:
             missing.append("Modality")
         for keyword in missing:
             self.refuse("req_missing", keyword)
-        if missing:
+        if missing or self.reasons:
             return None
         sex = self.top_text("PatientSex").upper()
         age = parse_dicom_age(self.top_text("PatientAge"))
@@ -931,10 +1094,12 @@ class _Checker:
         body_part = self.top_text("BodyPartExamined").upper()
         if not _BODY_PART.fullmatch(body_part or "-"):
             body_part = ""
-        if not body_part:
-            for item in self.ds.get("AnatomicRegionSequence", None) or []:
-                scheme = str(item.get("CodingSchemeDesignator", "") or "").strip().upper()
-                code = str(item.get("CodeValue", "") or "").strip()
+        region = self.ds._dict.get(0x00082218)  # noqa: SLF001 - AnatomicRegionSequence
+        if not body_part and region is not None:
+            for item in self.items_of(self.ds, 0x00082218, region):
+                scheme_elem, code_elem = item.get(_DESIGNATOR), item.get(0x00080100)
+                scheme = _text(scheme_elem, "SH", ["latin_1"]).upper() if scheme_elem is not None else ""
+                code = _text(code_elem, "SH", ["latin_1"]) if code_elem is not None else ""
                 if scheme in {"SCT", "SRT"} and re.fullmatch(r"[A-Z0-9-]{1,20}", code):
                     body_part = f"{scheme}:{code}"
                     break
@@ -964,12 +1129,12 @@ class _Checker:
         study_key = hashlib.sha256(study.encode()).hexdigest()[:16] if study else ""
         self.declaration()
         self.walk(self.ds.file_meta, 0, ["latin_1"])
-        self.walk(self.ds, 0, ["latin_1"])
+        self.walk(self.ds, 0, self.top_encodings)
         if self.tail is not None:
-            self.walk(self.tail, 0, ["latin_1"])
+            self.walk(self.tail, 0, self.top_encodings)
         self.objects()
         facts = self.facts()
-        if self.reasons or facts is None:
+        if facts is None:
             ordered = tuple(code for code, _ in sorted(self.reasons.items(), key=lambda kv: (kv[1], kv[0])))
             return GateResult(REFUSED, ordered, tuple(sorted(self.notes)), None, study_key)
         if facts.face_recognisable:

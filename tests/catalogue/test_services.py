@@ -256,3 +256,26 @@ def test_failed_upsert_leaves_the_catalogue_as_it_was(vocab, source, monkeypatch
     assert (dataset.content_hash, dataset.n_subjects) == before
     record = DatasetProvenance.objects.get(source=source, guid="atomic")
     assert record.descriptor["n_subjects"] == 120
+
+
+def test_long_harvested_values_are_stored_whole(vocab, source):
+    from tests.factories import EHDS, DistributionDescriptor
+
+    from catalogue.descriptors import Checksum
+
+    long_iri = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256" + "x" * 300
+    dist = DistributionDescriptor(
+        access_urls=("https://x.example/" + "p" * 900,), applicable_legislation=(EHDS,),
+        media_type="application/dicom; profile=" + "y" * 200, checksum=Checksum(long_iri, "ab" * 300),
+    )
+    agent = AgentRef(name="Hospital with a long contact", telephone="+34 " + "9" * 120,
+                     homepage="https://h.example/" + "h" * 700, iri="https://agents.example/" + "a" * 700)
+    dataset = dataset_upsert(
+        descriptor=make_descriptor("long", distributions=(dist,), publisher=agent, version="v" * 300,
+                                   landing_page="https://l.example/" + "l" * 800, modified="2024-01-01T00:00:00+00:00"),
+        source=source,
+    ).dataset
+    dataset.refresh_from_db()
+    assert dataset.distributions.get().checksum_algorithm == long_iri
+    assert dataset.publisher.telephone.endswith("9" * 120)
+    assert len(dataset.version) == 300

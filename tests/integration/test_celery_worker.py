@@ -62,3 +62,28 @@ def test_the_production_leg_runs_on_postgresql():
         assert connection.vendor == "postgresql"
     else:
         pytest.skip("only meaningful in .ci/run's production leg")
+
+
+def test_a_harvest_runs_on_the_real_worker_through_the_broker(vocab, tmp_path, settings):
+    import csv
+
+    from harvesters.models import HarvestJob, JobStatus
+    from harvesters.services import harvest_job_enqueue, harvest_source_add
+
+    # The worker process reads this folder too: it is started with ATLAS_HARVEST_FILE_ROOTS covering /tmp.
+    folder = tmp_path
+    sheet = folder / "sheet.csv"
+    with open(sheet, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "title", "modalities", "n_subjects"])
+        writer.writerows([[f"w-{i}", f"Worker cohort {i}", "CT", "40"] for i in range(5)])
+    settings.ATLAS_HARVEST_FILE_ROOTS = [str(folder.resolve())]
+    source = harvest_source_add(name="worker sheet", kind="descriptor_sheet", location=str(sheet), published=True)
+    with transaction.atomic():
+        job = harvest_job_enqueue(source=source)
+    assert _wait_for(lambda: HarvestJob.objects.get(pk=job.pk).status in {JobStatus.COMPLETED, JobStatus.FAILED})
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED, job.error_message
+    assert job.runner and not job.runner.endswith(f":{os.getpid()}")  # another process ran it
+    assert job.report["datasets"]["created"] == 5
+    assert Dataset.objects.filter(provenance_records__source__slug="worker-sheet").count() == 5

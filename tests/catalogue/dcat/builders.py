@@ -64,7 +64,8 @@ def full_descriptor(guid: str, access: str = ACCESS_NON_PUBLIC, **changes: Any) 
         ),
         publisher=AgentRef(
             name="Hospital A", iri="https://hospital-a.example/org", type="http://purl.org/adms/publishertype/Company",
-            email="data@hospital-a.example", contact_page="https://hospital-a.example/data", telephone="+34 900 000 000",
+            email="data@hospital-a.example", contact_page="https://hospital-a.example/data",
+            telephone="+34 900 000 000",
             homepage="https://hospital-a.example/",
         ),
         custodian=AgentRef(name="Imaging department, Hospital A", email="imaging@hospital-a.example"),
@@ -171,14 +172,16 @@ def validation_catalogue() -> list[DatasetDescriptor]:
 # ================================================================================================ hypothesis
 
 _TEXT_CHARS = st.characters(
-    blacklist_categories=("Cs",),
+    blacklist_categories=["Cs"],
     blacklist_characters=[chr(c) for c in range(32) if c not in (9, 10, 13)] + ["\ufffe", "\uffff"],
 )
 texts = st.text(_TEXT_CHARS, max_size=24)
 nonempty_texts = st.text(_TEXT_CHARS, min_size=1, max_size=24)
 langs = st.sampled_from(["", "en", "fr", "de", "nl", "en-GB", "pt-BR"])
 lang_texts = st.builds(LangText, langs, texts)
-slugs = st.text(string.ascii_lowercase + string.digits + "-_.~", min_size=1, max_size=16).filter(lambda s: s[0].isalnum())
+slugs = st.text(string.ascii_lowercase + string.digits + "-_.~", min_size=1, max_size=16).filter(
+    lambda s: s[0].isalnum()
+)
 iris = st.builds(
     lambda host, path: f"https://{host}.example/{path}",
     st.text(string.ascii_lowercase, min_size=1, max_size=8),
@@ -250,7 +253,8 @@ def descriptors(draw: st.DrawFn, *, guid: str | None = None) -> DatasetDescripto
     """A valid descriptor; about half are complete for HealthDCAT-AP (so both export profiles are exercised)."""
     complete = draw(st.booleans())
     minimum = 1 if complete else 0
-    contact_strategy = st.builds(ContactPoint, name=texts, email=emails, url=st.just("") | iris) if complete else contacts
+    reachable = st.builds(ContactPoint, name=texts, email=emails, url=st.just("") | iris)
+    contact_strategy = reachable if complete else contacts
     values: dict[str, Any] = dict(
         guid=guid or draw(slugs | iris),
         title=draw(_tuple(lang_texts, min_size=1)),

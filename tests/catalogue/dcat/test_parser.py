@@ -175,15 +175,31 @@ def test_a_context_passed_by_the_caller_is_used_instead_of_fetching() -> None:
     assert d.title == (LangText("", "Mine"),)
 
 
-def test_rdf_xml_external_entities_are_not_resolved() -> None:
-    document = b"""<?xml version="1.0"?>
-<!DOCTYPE rdf:RDF [<!ENTITY ext SYSTEM "http://attacker.example/secret">]>
+@pytest.mark.parametrize("declaration", [
+    b'<!DOCTYPE rdf:RDF [<!ENTITY ext SYSTEM "http://attacker.example/secret">]>',
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>',
+])
+def test_rdf_xml_with_a_dtd_is_refused_before_parsing(declaration: bytes) -> None:
+    document = b"""<?xml version="1.0"?>\n""" + declaration + b"""
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dct="http://purl.org/dc/terms/"
          xmlns:dcat="http://www.w3.org/ns/dcat#">
   <dcat:Dataset rdf:about="https://node.example/ds/1"><dct:title>A &ext; B</dct:title></dcat:Dataset>
 </rdf:RDF>"""
-    (d,) = parse_rdf(document, "rdf").descriptors
-    assert "secret" not in d.title[0].text
+    with pytest.raises(RdfParseError) as raised:
+        parse_rdf(document, "rdf")
+    assert raised.value.code == "dtd_refused"
+
+
+def test_json_ld_nested_beyond_the_limit_is_refused() -> None:
+    document: dict[str, object] = {"@id": "https://node.example/ds/1"}
+    deep = document
+    for _ in range(70):
+        inner: dict[str, object] = {}
+        deep["http://example.org/p"] = inner
+        deep = inner
+    with pytest.raises(RdfParseError) as raised:
+        parse_rdf(json.dumps(document).encode(), "jsonld")
+    assert raised.value.code == "too_large"
 
 
 @pytest.mark.parametrize(("fmt", "data", "line"), [
@@ -206,3 +222,10 @@ def test_a_broken_n_triples_line_is_a_typed_error() -> None:
 def test_an_unknown_format_name_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="unknown RDF format"):
         parse_rdf(b"", "yaml")
+
+
+def test_a_literal_longer_than_the_cap_is_refused_with_a_warning() -> None:
+    long_title = "x" * 70_000
+    d = _one(f'<https://node.example/ds/1> a dcat:Dataset ; dct:title "{long_title}", "Short" .')
+    assert d.title == (LangText("", "Short"),)
+    assert _codes(d) == {"title": ["literal_too_long"]}

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
-from catalogue.completeness import EUCAIM_MANDATORY, HEALTHDCATAP_MANDATORY
+from catalogue.completeness import EUCAIM_MANDATORY, HEALTHDCATAP_MANDATORY, missing_fields
 from catalogue.dcat.profiles import (
     PROFILES,
     DcatAp3Profile,
     EucaimProfile,
     HealthDcatApProfile,
     SchemaOrgDatasetProfile,
+    completeness_view,
     profile_for_dataset,
 )
 from catalogue.dcat.writers import RdfXmlWriter, is_iri
-from tests.catalogue.dcat.builders import full_descriptor, minimal_descriptor
+from tests.catalogue.dcat.builders import descriptors, full_descriptor, minimal_descriptor
 
 TABLES = ("FIELDS", "DISTRIBUTION_FIELDS", "AGENT_FIELDS", "CONTACT_FIELDS", "CATALOGUE_FIELDS")
 
@@ -79,3 +81,9 @@ def test_a_custodian_or_contact_without_a_way_to_reach_them_downgrades_a_dataset
     assert missing == ["custodian.contact_point"]
     _, missing = profile_for_dataset(EucaimProfile, full_descriptor("a", contact_points=(ContactPoint(name="Only"),)))
     assert missing == ["contact_points.email_or_url"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(item=descriptors())
+def test_the_cheap_completeness_view_answers_like_the_full_descriptor_dict(item) -> None:  # type: ignore[no-untyped-def]
+    assert missing_fields(completeness_view(item)) == missing_fields(item.to_dict(include_private=False))

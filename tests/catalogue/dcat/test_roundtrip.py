@@ -8,6 +8,8 @@ Normalisations (each one is applied to the expected value below, nothing else is
 * a dataset incomplete for HealthDCAT-AP is exported as plain DCAT-AP 3: the HealthDCAT-AP and EUCAIM fields
   come back empty;
 * a subject total below k is withheld (PRIVACY §0.1) and comes back as None;
+* minimum and maximum ages are published as 5-year band edges, top-coded at 90 (PRIVACY.md, "No exact
+  min/max age");
 * RDF values are sets: tuples inside nested values (distribution URLs and texts, series titles) come back
   sorted and without duplicates (top-level tuples already are, by the descriptor contract).
 """
@@ -32,7 +34,7 @@ from catalogue.dcat.profiles import (
 )
 from catalogue.dcat.serializer import export_descriptors
 from catalogue.descriptors import DatasetDescriptor, LangText, SeriesRef
-from tests.catalogue.dcat.builders import BASE_URL, K, NOT_EXPORTED, defaults, descriptors, full_descriptor
+from tests.catalogue.dcat.builders import BASE_URL, NOT_EXPORTED, K, defaults, descriptors, full_descriptor
 
 FORMATS = ("ttl", "rdf", "jsonld", "nt")
 PARSE_FORMAT = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld", "nt": "nt"}
@@ -54,7 +56,9 @@ def _project(obj: Any, kept: set[str], *, always: tuple[str, ...] = ()) -> Any:
     return dataclasses.replace(obj, **reset) if reset else obj
 
 
-def expected(descriptor: DatasetDescriptor, profile: type[Any], ceiling: type[Any] = EucaimProfile) -> DatasetDescriptor:
+def expected(
+    descriptor: DatasetDescriptor, profile: type[Any], ceiling: type[Any] = EucaimProfile
+) -> DatasetDescriptor:
     """The descriptor as it must come back when exported with `profile` (agents are written with the ceiling's
     agent table whatever the dataset's profile, see catalogue.dcat.profiles.EmitContext)."""
     kept = profile.field_names()
@@ -64,13 +68,15 @@ def expected(descriptor: DatasetDescriptor, profile: type[Any], ceiling: type[An
     changes.update(guid=subject, original_iri=subject)
     if "n_subjects" in kept and descriptor.n_subjects is not None and descriptor.n_subjects < K:
         changes["n_subjects"] = None
+    if "min_age" in kept and descriptor.min_age is not None:
+        changes["min_age"] = min(descriptor.min_age // 5 * 5, 90)
+    if "max_age" in kept and descriptor.max_age is not None:
+        changes["max_age"] = 90 if descriptor.max_age >= 90 else descriptor.max_age // 5 * 5 + 4
     if descriptor.series is not None and "series" in kept:
         changes["series"] = SeriesRef(descriptor.series.key, canonical(descriptor.series.title))
     if "distributions" in kept:
         changes["distributions"] = tuple(
-            _project(dataclasses.replace(d, **{f.name: canonical(getattr(d, f.name)) for f in dataclasses.fields(d)
-                                               if isinstance(getattr(d, f.name), tuple)}),
-                     _kept(profile.DISTRIBUTION_FIELDS))
+            _project(_canonical_tuples(d), _kept(profile.DISTRIBUTION_FIELDS))
             for d in descriptor.distributions
         )
     agent_names = _kept(ceiling.AGENT_FIELDS)
@@ -86,13 +92,22 @@ def canonical(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(sorted(set(values)))
 
 
+def _canonical_tuples(obj: Any) -> Any:
+    names = [f.name for f in dataclasses.fields(obj) if isinstance(getattr(obj, f.name), tuple)]
+    changes: dict[str, Any] = {name: canonical(getattr(obj, name)) for name in names}
+    return dataclasses.replace(obj, **changes)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_export_then_parse_gives_the_same_descriptors(fmt: str, data: st.DataObject) -> None:
-    items = data.draw(st.lists(descriptors(), min_size=1, max_size=3, unique_by=lambda d: dataset_iri(d.guid, BASE_URL)))
+    items = data.draw(
+        st.lists(descriptors(), min_size=1, max_size=3, unique_by=lambda d: dataset_iri(d.guid, BASE_URL))
+    )
     text, report = _export(items, fmt)
-    parsed = {d.guid: d for d in parse_rdf(text.encode("utf-8"), PARSE_FORMAT[fmt], atlas_base_url=BASE_URL).descriptors}
+    result = parse_rdf(text.encode("utf-8"), PARSE_FORMAT[fmt], atlas_base_url=BASE_URL)
+    parsed = {d.guid: d for d in result.descriptors}
     downgraded = {i.iri for i in report.incomplete}  # type: ignore[attr-defined]
     assert len(parsed) == len(items)
     for item in items:
@@ -166,6 +181,14 @@ def test_a_subject_total_of_k_is_published() -> None:
     text, report = _export([full_descriptor("at-k", n_subjects=K)], "ttl")
     assert f'healthdcatap:numberOfUniqueIndividuals "{K}"^^xsd:nonNegativeInteger' in text
     assert report.withheld == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("ages", "published"), [((23, 67), (20, 69)), ((0, 4), (0, 4)), ((89, 97), (85, 90)),
+                                                 ((90, 90), (90, 90))])
+def test_ages_are_published_as_band_edges_never_exactly(ages: tuple[int, int], published: tuple[int, int]) -> None:
+    text, _ = _export([full_descriptor("ages", min_age=ages[0], max_age=ages[1])], "ttl")
+    (got,) = parse_rdf(text.encode(), "turtle", atlas_base_url=BASE_URL).descriptors
+    assert (got.min_age, got.max_age) == published
 
 
 def test_languages_tags_and_untagged_literals_come_back_as_they_were() -> None:
