@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 
 from catalogue.dcat.parser import RdfParseError, format_for_path, parse_rdf
-from harvesters.base import HarvestError, Harvester, StagedItem
+from harvesters.base import Harvester, HarvestError, StagedItem
 from harvesters.fetch import fetch
 from harvesters.safe_rdf import check_rdf_bytes
 

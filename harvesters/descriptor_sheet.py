@@ -28,7 +28,7 @@ from catalogue.descriptors import (
     LangText,
 )
 from catalogue.selectors import concept_resolve
-from harvesters.base import HarvestError, Harvester, StageErrorInfo, StagedItem
+from harvesters.base import Harvester, HarvestError, StagedItem, StageErrorInfo
 from harvesters.freetext import find_personal_data
 
 MAX_BYTES = 20 * 1024 * 1024

@@ -32,7 +32,7 @@ from catalogue.descriptors import (
     StudyFactRecord,
 )
 from catalogue.selectors import concept_resolve
-from harvesters.base import HarvestError, Harvester, StagedItem
+from harvesters.base import Harvester, HarvestError, StagedItem
 
 logger = logging.getLogger(__name__)
 

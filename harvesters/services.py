@@ -9,9 +9,9 @@ gather, and a run that would withdraw more than max(10, 20 %) of a source stops 
 from __future__ import annotations
 
 import csv
-import smtplib
 import logging
 import os
+import smtplib
 import socket
 import time
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ from catalogue.descriptors import DatasetDescriptor
 from catalogue.errors import Conflict, NotFound, ValidationError
 from catalogue.models import Source, SourceKind
 from catalogue.services import UpsertOutcome, dataset_upsert, dataset_withdraw
-from harvesters.base import HarvestContext, HarvestCounters, HarvestError, Harvester, StageErrorInfo
+from harvesters.base import HarvestContext, HarvestCounters, Harvester, HarvestError, StageErrorInfo
 from harvesters.models import (
     ACTIVE_STATUSES,
     HarvestJob,

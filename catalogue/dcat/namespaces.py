@@ -93,6 +93,7 @@ PREFIXES: Final[dict[str, str]] = {
     "healthdcatap": str(HEALTHDCATAP),
     "eucaim": str(EUCAIM),
     "dpv": str(DPV),
+    "dqv": str(DQV),
     "schema": str(SDO),
 }
 

@@ -1344,6 +1344,11 @@ class BaseProfile:
         """What the dataset lacks to be exported with this profile (nothing: the atlas mints the rest)."""
         return []
 
+    @classmethod
+    def fill_mandatory(cls, descriptor: DatasetDescriptor, subject: str) -> tuple[DatasetDescriptor, list[Problem]]:
+        """Fill what the profile's shapes require and the descriptor lacks (nothing for schema.org)."""
+        return descriptor, []
+
 
 class DcatAp3Profile(BaseProfile):
     """DCAT-AP 3.0.1: the base every atlas export satisfies (validated against the official shapes)."""
@@ -1419,6 +1424,37 @@ class DcatAp3Profile(BaseProfile):
         Field("issued", DCT.issued, DATE, max=1),
         Field("modified", DCT.modified, DATE, max=1),
     )
+
+    @classmethod
+    def fill_mandatory(cls, descriptor: DatasetDescriptor, subject: str) -> tuple[DatasetDescriptor, list[Problem]]:
+        """Make a dataset the atlas must export anyway valid DCAT-AP 3.0.1, the way DCAT's own usage notes do.
+
+        Runs after the profile choice, so a filled value never makes a dataset count as complete for
+        HealthDCAT-AP. A missing title is the dataset's guid; a missing description repeats the title; a
+        distribution without an access URL gets its download URL ("if the distribution can be downloaded,
+        accessURL has the same value"), else the dataset's landing page, else the atlas dataset page. Each fill
+        is reported.
+        """
+        problems: list[Problem] = []
+        changes: dict[str, Any] = {}
+        title = descriptor.title
+        if not title:
+            title = changes["title"] = (LangText("", descriptor.guid),)
+            problems.append(Problem("title", "title_filled", "no title: the dataset's identifier is written"))
+        if not descriptor.description:
+            changes["description"] = title
+            problems.append(Problem("description", "description_filled", "no description: the title is repeated"))
+        if any(not d.access_urls for d in descriptor.distributions):
+            filled = []
+            for i, dist in enumerate(descriptor.distributions):
+                if not dist.access_urls:
+                    urls = dist.download_urls or (descriptor.landing_page or subject,)
+                    problems.append(Problem(f"distributions[{i}].access_urls", "access_url_filled",
+                                            f"no access URL: {urls[0]} is written, as DCAT-AP 3 requires one"))
+                    dist = DistributionDescriptor(**{**_asdict(dist), "access_urls": urls})
+                filled.append(dist)
+            changes["distributions"] = tuple(filled)
+        return (descriptor.replace(**changes) if changes else descriptor), problems
 
 
 class HealthDcatApProfile(DcatAp3Profile):

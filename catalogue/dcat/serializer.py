@@ -98,7 +98,8 @@ class ExportReport:
             lines.append(f"Withheld values (PRIVACY §0.1, subject total below k): {len(self.withheld)}")
             lines += [f"  {iri}: {name}" for iri, name in self.withheld[:limit]]
         if self.warnings:
-            lines.append(f"Values left out because they cannot be written validly: {len(self.warnings)}")
+            lines.append(f"Values left out (they cannot be written validly) or filled in (the shapes require them): "
+                         f"{len(self.warnings)}")
             lines += [f"  {w.iri} {w.field}: {w.code}: {w.message}" for w in self.warnings[:limit]]
         if self.replaced_characters:
             lines.append(f"Characters XML cannot carry, replaced by U+FFFD: {self.replaced_characters}")
@@ -170,6 +171,8 @@ class DcatExporter:
         ctx.begin(subject)
         clean, problems = self.profile.clean(descriptor, ctx)
         profile, missing = profile_for_dataset(self.profile, clean, degrade=self.degrade)
+        clean, filled = profile.fill_mandatory(clean, subject)
+        problems += filled
         props: Props = [(RDF_TYPE, profile.DATASET_CLASS)]
         if profile.IDENTIFIER:
             props.append((profile.IDENTIFIER, Lit(subject)))

@@ -67,8 +67,6 @@ SEG_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
 _SOP_CLASS = {"CT": CT_IMAGE, "MR": MR_IMAGE, "PT": PET_IMAGE, "SEG": SEG_STORAGE}
 IMPLEMENTATION_UID = "2.25.216134517146404131574592390346356118113"
 EHDS = "http://data.europa.eu/eli/reg/2025/327/oj"
-EUCAIM_DOWNLOAD = "https://eucaim.github.io/eucaim_dcat_ap/releases/controlled-vocabularies/access-conditions/#DOWNLOAD"
-NCIT = "http://purl.obolibrary.org/obo/NCIT_"
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ class Template:
     slug: str
     title: str
     description: str
-    cancer_type: str
+    cancer_type: str  # a code of the cancer-type vocabulary
     body_part: str
     series: tuple[tuple[str, str], ...]  # (modality, series description)
     manufacturers: tuple[tuple[str, str], ...]  # (manufacturer, model)
@@ -92,22 +90,22 @@ class Template:
 TEMPLATES: tuple[Template, ...] = (
     Template("lung-ct-demo", "Demo lung CT cohort (synthetic)",
              "Synthetic chest CT studies of a lung cancer cohort, with tumour segmentations for some studies.",
-             NCIT + "C2926", "CHEST", (("CT", "Axial CT chest"), ("CT", "Axial CT chest lung kernel")),
+             "NSCLC", "CHEST", (("CT", "Axial CT chest"), ("CT", "Axial CT chest lung kernel")),
              (("SIEMENS", "SOMATOM Force"), ("GE MEDICAL SYSTEMS", "Revolution CT")), "FM", (45, 93), 0.4,
              keywords=("lung", "CT", "NSCLC")),
     Template("breast-mr-demo", "Demo breast MR cohort (synthetic)",
              "Synthetic breast MR studies (T2 and dynamic T1) of a breast cancer cohort.",
-             NCIT + "C4872", "BREAST", (("MR", "Axial T2"), ("MR", "Axial T1 dynamic")),
+             "breast-cancer", "BREAST", (("MR", "Axial T2"), ("MR", "Axial T1 dynamic")),
              (("Philips Medical Systems", "Achieva"), ("SIEMENS", "MAGNETOM Skyra")), "F", (32, 82),
              keywords=("breast", "MR")),
     Template("prostate-mr-demo", "Demo prostate MR cohort (synthetic)",
              "Synthetic multiparametric prostate MR studies (T2 and diffusion).",
-             NCIT + "C4863", "PROSTATE", (("MR", "Axial T2"), ("MR", "Diffusion b800")),
+             "prostate-cancer", "PROSTATE", (("MR", "Axial T2"), ("MR", "Diffusion b800")),
              (("SIEMENS", "MAGNETOM Vida"),), "M", (50, 96), extension="",
              keywords=("prostate", "MR", "mpMRI")),
     Template("head-neck-ct-pet-demo", "Demo head and neck CT/PET cohort (synthetic)",
              "Synthetic head and neck CT and PET studies of a head and neck squamous cell carcinoma cohort.",
-             NCIT + "C34447", "HEADNECK", (("CT", "Axial CT head neck"), ("PT", "PET AC head neck")),
+             "hnscc", "HEADNECK", (("CT", "Axial CT head neck"), ("PT", "PET AC head neck")),
              (("GE MEDICAL SYSTEMS", "Discovery MI"),), "FM", (40, 85), 0.2,
              keywords=("head and neck", "CT", "PET")),
 )
@@ -281,10 +279,10 @@ def _sidecar(template: Template, slug: str) -> dict[str, Any]:
         "publisher": {"name": "Atlas demo node", "email": "data-steward@demo-node.example",
                       "homepage": "https://demo-node.example/"},
         "contact": {"name": "Data steward office", "email": "data-steward@demo-node.example"},
-        "licence": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+        "licence": "CC_BY_4_0",
         "access_rights": "RESTRICTED",
         "access_url": "https://negotiator.demo-node.example/request",
-        "access_conditions": [EUCAIM_DOWNLOAD],
+        "access_conditions": ["DOWNLOAD"],
         "applicable_legislation": [EHDS],
         "tier": "1",
         "health_categories": ["RQSH"],
@@ -373,8 +371,8 @@ def _sample_sidecars() -> dict[str, dict[str, Any]]:
                 "doi 10.7937/K9/TCIA.2016.6046GUDv). Licence CC BY 3.0."
             )},
             "keywords": ["TCIA", "PET", "MR", "breast", "prostate"],
-            "cancer_types": [NCIT + "C4872", NCIT + "C4863"],
-            "licence": "https://creativecommons.org/licenses/by/3.0/",
+            "cancer_types": ["breast-cancer", "prostate-cancer"],
+            "licence": "CC_BY_3_0",
             "access_url": "https://www.cancerimagingarchive.net/",
             "landing_page": "https://www.cancerimagingarchive.net/",
         },

@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 
 import pydicom
 from pydicom.charset import convert_encodings, decode_bytes
-from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
@@ -57,7 +57,7 @@ GATE_VERSION = "2025.1"
 DEFER_SIZE = "256 KB"
 MAX_NESTING = 32
 MAX_ELEMENTS = 200_000
-MAX_REASONS = 32
+MAX_REASONS = 64
 
 ACCEPTED = "accepted"
 REFUSED = "refused"
@@ -494,9 +494,24 @@ def _read_tail(fp: BinaryIO, ds: Dataset, size: int) -> Dataset | None:
                 raise _Malformed("encapsulated pixel data item runs past the end of the file")
     else:
         fp.seek(length, os.SEEK_CUR)
-    if fp.tell() >= size:
+    if fp.tell() > size:
+        raise _Malformed("pixel data runs past the end of the file (truncated)")
+    if fp.tell() == size:
         return None
     return read_dataset(fp, implicit, little, defer_size=DEFER_SIZE)
+
+
+def _check_complete(ds: Dataset, size: int) -> None:
+    """pydicom stops silently on a truncated file: make sure the last element ends where the file does."""
+    last_end = 0
+    for elem in ds._dict.values():  # noqa: SLF001
+        if not isinstance(elem, RawDataElement) or elem.length == 0xFFFFFFFF:
+            continue
+        if elem.value is not None and len(elem.value) != elem.length:
+            raise _Malformed("file ends inside an element value (truncated)")
+        last_end = max(last_end, elem.value_tell + elem.length)
+    if 0 < size - last_end < 8 or last_end > size:
+        raise _Malformed("file ends inside an element (truncated)")
 
 
 def _read(path: str, size: int) -> tuple[Dataset, Dataset | None] | None:
@@ -517,6 +532,8 @@ def _read(path: str, size: int) -> tuple[Dataset, Dataset | None] | None:
                 if tag > 0x7FE00010:
                     tail._dict[tag] = full.get_item(tag, keep_deferred=True)  # noqa: SLF001
             return ds, (tail if len(tail) else None)
+        if fp.tell() >= size:
+            _check_complete(ds, size)
         return ds, _read_tail(fp, ds, size)
 
 
@@ -552,8 +569,14 @@ def _keyword(tag: int) -> str:
 
 
 def _code(prefix: str, detail: str = "") -> str:
+    """A reason code: the rule, then a keyword (or, when that would pass 64 characters, the tag number)."""
     code = f"{prefix}:{detail}" if detail else prefix
-    return code if len(code) <= 64 else code[:64]
+    if len(code) <= 64:
+        return code
+    keyword, _, rest = detail.partition(":")
+    tag = tag_for_keyword(keyword)
+    short = f"({tag >> 16:04X},{tag & 0xFFFF:04X})" if tag is not None else keyword[:32]
+    return f"{prefix}:{short}" + (f":{rest}" if rest else "")
 
 
 _PATIENT_ID = 0x00100020
@@ -837,12 +860,16 @@ class _Checker:
             if not elem.length:
                 return
             if elem.value is None and elem.length != 0xFFFFFFFF:
+                if elem.value_tell + elem.length > self.size:
+                    raise _Malformed("deferred value runs past the end of the file (truncated)")
                 if vr in _TEXT_VRS:
                     # No kept text is 256 KB long: refusing is cheaper and safer than reading it.
                     self.refuse("r12_oversized_text", row.keyword if row else _keyword(t))
                     return
                 text: str | None = None
             else:
+                if len(elem.value) != elem.length and elem.length != 0xFFFFFFFF:
+                    raise _Malformed("element value shorter than its length (truncated)")
                 text = _text(elem, vr, encodings) if vr in _TEXT_VRS else None
                 if text == "" or (text is None and not elem.value.strip(b"\x00")):
                     return

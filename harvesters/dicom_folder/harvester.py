@@ -53,6 +53,7 @@ from harvesters.dicom_folder.walker import Candidate, Problem, WalkStats, is_ins
 logger = logging.getLogger(__name__)
 
 DCM_IRI = "http://dicom.nema.org/resources/ontology/DCM/"
+SNOMED_IRI = "http://snomed.info/id/"
 MANIFEST_VERSION = 1
 _SAFE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}")
 
@@ -60,6 +61,12 @@ _SAFE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}")
 def _rel_key(rel: str) -> str:
     """What the manifest keeps of a file's path (R18: never the path itself)."""
     return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _body_part_value(body_part: str) -> str:
+    """What to resolve for a gate body part: a DICOM defined term as is, a SNOMED code as its IRI."""
+    scheme, _, code = body_part.partition(":")
+    return SNOMED_IRI + code if scheme == "SCT" and code else body_part
 
 
 def _folder_guid(name: str) -> str:
@@ -474,7 +481,8 @@ class DicomFolderHarvester(Harvester):
             cancer_types=self._resolve_all("cancer-type", sidecar.cancer_types, warnings, "cancer_types"),
             modalities=self._resolve_all("modality", tuple(modalities), warnings, "modalities"),
             manufacturers=tuple(sorted({f.manufacturer for f in accepted if f.manufacturer})),
-            body_parts=self._resolve_all("body-part", tuple(body_parts), warnings, "body_parts"),
+            body_parts=self._resolve_all("body-part", tuple(_body_part_value(b) for b in body_parts), warnings,
+                                         "body_parts"),
             collection_methods=self._resolve_all("collection-method", sidecar.collection_methods, warnings,
                                                  "collection_methods"),
             tier=single("tier", sidecar.tier, "tier"),

@@ -178,13 +178,22 @@ class GatePool:
                     exhausted = True
 
         def assign(worker: _Worker) -> None:
-            refill()
-            if not queue or worker.pending:
+            for _attempt in range(3):
+                refill()
+                if not queue or worker.pending:
+                    return
+                batch = [queue.popleft() for _ in range(min(self.batch_size, len(queue)))]
+                try:
+                    worker.conn.send(batch)
+                except OSError:
+                    # The worker died while idle: give the batch back and use a fresh worker.
+                    queue.extendleft(reversed(batch))
+                    worker = self._replace(worker, kill=True)
+                    continue
+                worker.pending.extend(batch)
+                worker.deadline = time.monotonic() + self.timeout_s + HARD_DEADLINE_GRACE_S
                 return
-            batch = [queue.popleft() for _ in range(min(self.batch_size, len(queue)))]
-            worker.pending.extend(batch)
-            worker.deadline = time.monotonic() + self.timeout_s + HARD_DEADLINE_GRACE_S
-            worker.conn.send(batch)
+            raise RuntimeError("gate workers die as soon as they start")
 
         for worker in list(self._workers):
             assign(worker)
@@ -233,10 +242,20 @@ class GatePool:
 
 
 def gate_in_process(jobs: Iterable[tuple[K, str]], policy: GatePolicy) -> Iterator[tuple[K, GateResult]]:
-    """The worker-free path (`workers=0`): same results, no process limits. For tests and debugging only."""
-    for key, path in jobs:
-        try:
-            result = check_file(path, policy)
-        except MemoryError:
-            result = error_result("memory_limit")
-        yield key, result
+    """The worker-free path (`workers=0`): same results, no process limits. For tests and debugging only.
+
+    pydicom's own log messages can quote a file name or a value, so they are silenced while it runs here, as
+    they are in every worker.
+    """
+    pydicom_logger = logging.getLogger("pydicom")
+    level = pydicom_logger.level
+    pydicom_logger.setLevel(logging.CRITICAL)
+    try:
+        for key, path in jobs:
+            try:
+                result = check_file(path, policy)
+            except MemoryError:
+                result = error_result("memory_limit")
+            yield key, result
+    finally:
+        pydicom_logger.setLevel(level)

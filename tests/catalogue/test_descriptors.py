@@ -30,7 +30,10 @@ def descriptors(draw):  # type: ignore[no-untyped-def]
         n_subjects=draw(st.none() | st.integers(0, 10**6)),
         publisher=draw(st.none() | st.builds(AgentRef, texts)),
         distributions=tuple(
-            draw(st.lists(st.builds(DistributionDescriptor, access_urls=st.tuples(iris), byte_size=st.none() | st.integers(0, 10**9)), max_size=3))
+            draw(st.lists(
+                st.builds(DistributionDescriptor, access_urls=st.tuples(iris), byte_size=st.none() | st.integers(0, 10**9)),
+                max_size=3,
+            ))
         ),
         study_facts=tuple(
             draw(st.lists(st.builds(StudyFactRecord, texts, age_band=st.none() | st.sampled_from([0, 5, 90])), max_size=4))

@@ -259,9 +259,8 @@ def test_failed_upsert_leaves_the_catalogue_as_it_was(vocab, source, monkeypatch
 
 
 def test_long_harvested_values_are_stored_whole(vocab, source):
-    from tests.factories import EHDS, DistributionDescriptor
-
     from catalogue.descriptors import Checksum
+    from tests.factories import EHDS, DistributionDescriptor
 
     long_iri = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256" + "x" * 300
     dist = DistributionDescriptor(

@@ -68,7 +68,7 @@ class Command(BaseCommand):
         if "dcat" not in options["skip"] and feed.exists() and self._available("harvesters.dcat_rdf.DcatRdfHarvester"):
             plan.append(("dcat", {"name": "Reference DCAT-AP feed", "kind": "dcat_rdf", "location": str(feed),
                                   "priority": 60}))
-        for key, spec in plan:
+        for _, spec in plan:
             location = spec["location"]
             if location != "package" and not any(str(Path(location).resolve()).startswith(r) for r in roots):
                 self.stdout.write(f"skipped {spec['name']}: {location} is outside ATLAS_HARVEST_FILE_ROOTS")

@@ -290,7 +290,8 @@ def descriptors(draw: st.DrawFn, *, guid: str | None = None) -> DatasetDescripto
         has_structured_data=draw(st.just(False)) if complete else draw(st.none() | st.booleans()),
         languages=draw(_tuple(iris)), species=draw(_tuple(iris)),
         frequency=draw(st.just("") | iris), version=draw(texts), version_notes=draw(texts),
-        series=draw(st.none() | st.builds(SeriesRef, key=slugs | unique_iris, title=_tuple(lang_texts, min_size=1))),
+        series=draw(st.none() | st.builds(SeriesRef, key=st.uuids().map(str) | unique_iris,
+                                          title=_tuple(lang_texts, min_size=1))),
         issued=draw(st.just("") | dates), modified=draw(st.just("") | dates),
         landing_page=draw(st.just("") | iris),
         distributions=draw(_tuple(

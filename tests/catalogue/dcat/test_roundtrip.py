@@ -11,7 +11,10 @@ Normalisations (each one is applied to the expected value below, nothing else is
 * minimum and maximum ages are published as 5-year band edges, top-coded at 90 (PRIVACY.md, "No exact
   min/max age");
 * RDF values are sets: tuples inside nested values (distribution URLs and texts, series titles) come back
-  sorted and without duplicates (top-level tuples already are, by the descriptor contract).
+  sorted and without duplicates (top-level tuples already are, by the descriptor contract);
+* what DCAT-AP 3.0.1 requires and the descriptor lacks is filled (`DcatAp3Profile.fill_mandatory`): the title by
+  the guid, the description by the title, a distribution's access URL by its download URL, else the landing
+  page, else the dataset IRI.
 """
 
 from __future__ import annotations
@@ -78,6 +81,17 @@ def expected(
         changes["distributions"] = tuple(
             _project(_canonical_tuples(d), _kept(profile.DISTRIBUTION_FIELDS))
             for d in descriptor.distributions
+        )
+    if issubclass(profile, DcatAp3Profile):
+        title = descriptor.title or (LangText("", descriptor.guid),)
+        changes["title"] = title
+        if not descriptor.description:
+            changes["description"] = title
+        changes["distributions"] = tuple(
+            d if d.access_urls else dataclasses.replace(
+                d, access_urls=d.download_urls or (descriptor.landing_page or subject,)
+            )
+            for d in changes["distributions"]
         )
     agent_names = _kept(ceiling.AGENT_FIELDS)
     for name in ("publisher", "custodian", "hdab"):
@@ -196,3 +210,17 @@ def test_languages_tags_and_untagged_literals_come_back_as_they_were() -> None:
     text, _ = _export([item], "rdf")
     (got,) = parse_rdf(text.encode(), "xml", atlas_base_url=BASE_URL).descriptors
     assert got.title == item.title
+
+
+def test_a_shared_series_or_agent_is_described_once_and_the_first_description_wins() -> None:
+    from catalogue.descriptors import AgentRef
+
+    first = full_descriptor("one", series=SeriesRef("shared", (LangText("en", "First title"),)),
+                            hdab=AgentRef(name="HDAB", iri="https://hdab.example/", email="a@hdab.example"))
+    second = full_descriptor("two", series=SeriesRef("shared", (LangText("en", "Second title"),)),
+                             hdab=AgentRef(name="HDAB renamed", iri="https://hdab.example/", email="b@hdab.example"))
+    text, _ = _export([first, second], "ttl")
+    assert text.count("a dcat:DatasetSeries") == 1 and text.count("<https://hdab.example/>\n") == 1
+    one, two = parse_rdf(text.encode(), "turtle", atlas_base_url=BASE_URL).descriptors
+    assert one.series == two.series == SeriesRef("shared", (LangText("en", "First title"),))
+    assert one.hdab == two.hdab and one.hdab.email == "a@hdab.example"  # type: ignore[union-attr]

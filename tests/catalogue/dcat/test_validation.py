@@ -141,3 +141,18 @@ def test_validate_dcat_exits_non_zero_on_violations_and_names_focus_and_path(tmp
         call_command("validate_dcat", str(bad), stdout=stdout)
     assert raised.value.returncode == 1
     assert "<https://atlas.example.eu/datasets/bad> healthdcatap:hdab" in stdout.getvalue()
+
+
+@pytest.mark.django_db
+def test_validate_dcat_without_a_file_validates_a_fresh_export(published_catalogue) -> None:  # type: ignore[no-untyped-def]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("validate_dcat", stdout=stdout, stderr=stderr)
+    assert "0 violations" in stdout.getvalue()
+    assert "Exported 7 datasets" in stderr.getvalue()
+
+    published_catalogue.publisher = None
+    published_catalogue.save()
+    with pytest.raises(CommandError):
+        call_command("validate_dcat", stdout=(out := io.StringIO()), stderr=io.StringIO())
+    assert "dcat:Catalog" not in out.getvalue() or "dct:publisher" in out.getvalue()
+    assert "<http://127.0.0.1:8000/catalogue> dct:publisher" in out.getvalue()

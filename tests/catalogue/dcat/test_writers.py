@@ -11,6 +11,8 @@ from rdflib.compare import isomorphic
 from catalogue.dcat.namespaces import DCAT, DCT, RDF_TYPE, XSD
 from catalogue.dcat.writers import FORMATS, Blank, Lit, RdfXmlWriter, is_iri, writer_for
 
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
 PARSERS = {"ttl": "turtle", "nt": "nt", "rdf": "xml", "jsonld": "json-ld"}
 NASTY = 'quote " backslash \\ newline\n tab\t cr\r emoji \U0001f9ec accents éß <tag> & ; , . # @en'
 
