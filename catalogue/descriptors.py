@@ -77,6 +77,9 @@ class DistributionDescriptor:
     status: str = ""
     checksum: Checksum | None = None
 
+    def __post_init__(self) -> None:
+        _sort_fields(self, ("access_urls", "download_urls", "title", "description", "rights", "applicable_legislation"))
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class SeriesRef:
@@ -84,6 +87,9 @@ class SeriesRef:
 
     key: str
     title: tuple[LangText, ...] = ()
+
+    def __post_init__(self) -> None:
+        _sort_fields(self, ("title",))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -237,6 +243,15 @@ class DatasetDescriptor:
 
     def replace(self, **changes: Any) -> DatasetDescriptor:
         return dataclasses.replace(self, **changes)
+
+
+def _sort_fields(obj: Any, names: tuple[str, ...]) -> None:
+    """Sort and de-duplicate set-like tuple fields of a frozen dataclass, so equal content hashes equal."""
+    for name in names:
+        value = getattr(obj, name)
+        if not isinstance(value, tuple):
+            raise TypeError(f"{name} must be a tuple, got {type(value).__name__}")
+        object.__setattr__(obj, name, tuple(sorted(set(value), key=_sort_key)))
 
 
 def _sort_key(value: Any) -> str:

@@ -514,17 +514,26 @@ def source_get_or_create(*, slug: str, name: str, kind: str, **fields: Any) -> S
 
 
 def catalogue_ensure() -> Catalogue:
-    """Create the atlas catalogue record with its mandatory fields once; later edits are the curators'."""
+    """Create the atlas catalogue record with its mandatory fields once (publisher from settings)."""
+    from django.conf import settings
+
     catalogue = Catalogue.objects.order_by("pk").first()
-    if catalogue is not None:
-        return catalogue
-    return Catalogue.objects.create(
-        title={"en": "European Cancer Imaging Atlas catalogue"},
-        description={
-            "en": "Metadata of de-identified cancer imaging datasets held by hospitals and archives across Europe."
-        },
-        applicable_legislation=["http://data.europa.eu/eli/reg/2025/327/oj"],
-    )
+    if catalogue is None:
+        catalogue = Catalogue.objects.create(
+            title={"en": "European Cancer Imaging Atlas catalogue"},
+            description={
+                "en": "Metadata of de-identified cancer imaging datasets held by hospitals and archives across Europe."
+            },
+            applicable_legislation=["http://data.europa.eu/eli/reg/2025/327/oj"],
+            homepage=settings.ATLAS_BASE_URL,
+        )
+    if catalogue.publisher_id is None:
+        catalogue.publisher = _agent_for({
+            "name": settings.ATLAS_PUBLISHER_NAME, "email": settings.ATLAS_PUBLISHER_EMAIL,
+            "contact_page": settings.ATLAS_BASE_URL, "homepage": settings.ATLAS_BASE_URL,
+        })
+        catalogue.save(update_fields=["publisher", "modified"])
+    return catalogue
 
 
 @transaction.atomic

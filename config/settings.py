@@ -46,6 +46,11 @@ ATLAS_DISCLOSURE_K = env_int("ATLAS_DISCLOSURE_K", 10, minimum=2)
 # can widen them.
 ATLAS_HARVEST_FILE_ROOTS = env_paths("ATLAS_HARVEST_FILE_ROOTS")
 ATLAS_HARVEST_PRIVATE_HOSTS = env_list("ATLAS_HARVEST_PRIVATE_HOSTS")
+# The atlas catalogue's publisher (dct:publisher of the dcat:Catalog, mandatory in DCAT-AP 3).
+ATLAS_PUBLISHER_NAME = env_str("ATLAS_PUBLISHER_NAME", "European Cancer Imaging Atlas")
+ATLAS_PUBLISHER_EMAIL = env_str("ATLAS_PUBLISHER_EMAIL")
+# Official SHACL shapes for validate_dcat (DCAT-AP 3.0.1, HealthDCAT-AP R8); default: ../shared/reference/shapes.
+ATLAS_SHAPES_DIR = env_str("ATLAS_SHAPES_DIR", str(BASE_DIR.parent / "shared" / "reference" / "shapes"))
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 # HTTPS deployment: secure cookies, HSTS and redirect (set in production behind TLS).

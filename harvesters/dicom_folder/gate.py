@@ -117,7 +117,7 @@ _R16_ATTRIBUTES = frozenset({"InstitutionName", "InstitutionAddress", "StationNa
 _HIGH_RISK_IMAGE_TYPES = frozenset({"SECONDARY", "DERIVED", "SCREEN", "SAVE", "REPORTDATA", "DEMOGRAPHICDATA"})
 _HIGH_RISK_MODALITIES = frozenset({"OT", "US", "SC", "DOC", "SR"})
 _HIGH_RISK_SERIES = re.compile(r"dose|report|protocol|screen|save|capture", re.IGNORECASE)
-_SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
+_SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"  # and its multi-frame variants .7.1 to .7.4
 _ENCAPSULATED_DOC_PREFIX = "1.2.840.10008.5.1.4.1.1.104."
 _SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 _SEGMENTATION_CLASSES = frozenset({"1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.481.3"})
@@ -856,48 +856,61 @@ class _Checker:
 
     def element(self, t: int, elem: Any, vr: str, row: DeidRow | None, encodings: list[str],
                 designator: str) -> None:
+        """Every rule that reads one non-sequence element; values are decoded only when a rule needs them."""
+        is_text = vr in _TEXT_VRS
         if isinstance(elem, RawDataElement):
+            value = elem.value
             if not elem.length:
                 return
-            if elem.value is None and elem.length != 0xFFFFFFFF:
+            if value is None:
                 if elem.value_tell + elem.length > self.size:
                     raise _Malformed("deferred value runs past the end of the file (truncated)")
-                if vr in _TEXT_VRS:
+                if is_text:
                     # No kept text is 256 KB long: refusing is cheaper and safer than reading it.
                     self.refuse("r12_oversized_text", row.keyword if row else _keyword(t))
                     return
-                text: str | None = None
-            else:
-                if len(elem.value) != elem.length and elem.length != 0xFFFFFFFF:
-                    raise _Malformed("element value shorter than its length (truncated)")
-                text = _text(elem, vr, encodings) if vr in _TEXT_VRS else None
-                if text == "" or (text is None and not elem.value.strip(b"\x00")):
-                    return
-        else:
-            if elem.value in (None, "", b"") or elem.value == []:
+            elif len(value) != elem.length:
+                raise _Malformed("element value shorter than its length (truncated)")
+            elif is_text and not value.strip(b" \x00"):
                 return
-            text = _text(elem, vr, encodings) if vr in _TEXT_VRS else None
-            if text == "":
-                return
+        elif elem.value in (None, "", b"") or elem.value == []:
+            return
+        keyword = row.keyword if row is not None else _keyword(t)
+        if vr in _DATE_VRS:
+            # R13 (and R8 for listed dates): the value itself never matters, only that it is there.
+            if row is not None and row.action != "U" and (
+                keyword in NEVER_KEPT_DATES or not (self.dates_ok or keyword in self.retained)
+            ):
+                self.refuse("r8_attribute", keyword)
+            if not self.dates_ok:
+                self.refuse("r13_date", keyword)
+            return
+        text: str | None = None
         skip_r12 = False
         if row is not None and row.action != "U":
-            verdict = self.attribute(row, row.keyword, vr, text)
-            if verdict is False:
-                return
-            skip_r12 = verdict is None
-        if text is None:
+            if keyword not in self.retained:
+                text = _text(elem, vr, encodings) if is_text else None
+                if text == "":
+                    return
+                verdict = self.attribute(row, keyword, vr, text)
+                if verdict is False:
+                    return
+                skip_r12 = verdict is None
+            elif not (vr == "PN" or vr in _R12_VRS or t == _PATIENT_ID):
+                return  # kept by a declared option and no later rule reads it (e.g. PatientAge with 113108)
+        if not is_text:
             return
+        if text is None:
+            text = _text(elem, vr, encodings)
+            if not text:
+                return
         if vr == "PN":
-            self.person_name(row.keyword if row else _keyword(t), text)
+            self.person_name(keyword, text)
         elif t == _PATIENT_ID:
             self.patient_id("PatientID", text)
-        elif vr in _DATE_VRS:
-            if not self.dates_ok:
-                self.refuse("r13_date", row.keyword if row else _keyword(t))
         elif vr == "UI":
-            self.uids(row.keyword if row else _keyword(t), text)
+            self.uids(keyword, text)
         elif vr in _R12_VRS and not skip_r12:
-            keyword = row.keyword if row else _keyword(t)
             if (keyword not in _R12_EXEMPT
                     and not (keyword == "CodeValue" and designator in _STANDARD_SCHEMES)
                     and not ("113109" in self.options and keyword in RETAIN_DEVICE_IDENTITY)
@@ -1085,7 +1098,9 @@ class _Checker:
                 why = "ImageType"
             elif self.top_text("Modality").upper() in _HIGH_RISK_MODALITIES:
                 why = "Modality"
-            elif sop_class.startswith((_SECONDARY_CAPTURE_PREFIX, _ENCAPSULATED_DOC_PREFIX, _SR_PREFIX)):
+            elif sop_class == _SECONDARY_CAPTURE or sop_class.startswith(
+                (_SECONDARY_CAPTURE + ".", _ENCAPSULATED_DOC_PREFIX, _SR_PREFIX)
+            ):
                 why = "SOPClassUID"
             elif _HIGH_RISK_SERIES.search(self.top_text("SeriesDescription")):
                 why = "SeriesDescription"

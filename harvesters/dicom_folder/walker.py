@@ -60,61 +60,63 @@ def walk_dataset(
     """Yield the candidate files of one dataset folder and the problems met, in a stable (sorted) order.
 
     `location` and `dataset_dir` are real paths; depth 0 is the dataset folder itself. Symlinks are followed
-    only when their target stays inside the dataset folder, and each real file is yielded once.
+    only when their target stays inside the dataset folder, and each real file is yielded once. Real and
+    relative paths are built incrementally (a realpath per file would cost a dozen system calls).
     """
-    seen: set[str] = set()
-    stack: list[tuple[str, int]] = [(dataset_dir, 0)]
+    seen: set[str] = {dataset_dir}
+    rel_root = os.path.relpath(dataset_dir, location)
+    stack: list[tuple[str, str, int]] = [(dataset_dir, rel_root, 0)]
     while stack:
-        folder, depth = stack.pop()
+        folder, folder_rel, depth = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
         except OSError:
-            yield Problem(os.path.relpath(folder, location), "unreadable_folder")
+            yield Problem(folder_rel, "unreadable_folder")
             continue
-        subfolders: list[tuple[str, int]] = []
+        subfolders: list[tuple[str, str, int]] = []
         for entry in entries:
-            rel = os.path.relpath(entry.path, location)
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 stats.ignored += 1
                 continue
-            if depth == 0 and entry.name == SIDECAR_NAME:
+            if depth == 0 and name == SIDECAR_NAME:
                 continue
+            rel = f"{folder_rel}/{name}"
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
                 yield Problem(rel, "unreadable")
                 continue
-            target = entry.path
+            real = f"{folder}/{name}"  # `folder` is a real path, so this is too unless the entry is a link
             if stat.S_ISLNK(st.st_mode):
-                target = os.path.realpath(entry.path)
-                if not is_inside(target, dataset_dir):
+                real = os.path.realpath(entry.path)
+                if not is_inside(real, dataset_dir):
                     yield Problem(rel, "symlink_escapes_root")
                     continue
                 try:
-                    st = os.stat(target)
+                    st = os.stat(real)
                 except OSError:
                     yield Problem(rel, "broken_symlink")
                     continue
             if stat.S_ISDIR(st.st_mode):
-                real = os.path.realpath(target)
                 if real in seen:
                     continue
                 seen.add(real)
-                if detect_in_name(entry.name) is not None:
+                if detect_in_name(name) is not None:
                     yield Problem(rel, "folder_name_identifying")
                 elif depth + 1 > max_depth:
                     yield Problem(rel, "max_depth_exceeded")
                 else:
-                    subfolders.append((target, depth + 1))
+                    subfolders.append((real, rel, depth + 1))
                 continue
             if not stat.S_ISREG(st.st_mode):
                 yield Problem(rel, "not_regular_file")
                 continue
-            suffix = os.path.splitext(entry.name)[1].lower()
-            if entry.name.upper() == "DICOMDIR" or suffix in NON_DICOM_SUFFIXES:
+            suffix = os.path.splitext(name)[1].lower()
+            if name.upper() == "DICOMDIR" or suffix in NON_DICOM_SUFFIXES:
                 stats.ignored += 1
                 continue
-            real = os.path.realpath(target)
             if real in seen:
                 continue
             seen.add(real)

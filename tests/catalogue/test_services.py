@@ -278,3 +278,23 @@ def test_long_harvested_values_are_stored_whole(vocab, source):
     assert dataset.distributions.get().checksum_algorithm == long_iri
     assert dataset.publisher.telephone.endswith("9" * 120)
     assert len(dataset.version) == 300
+
+
+def test_the_catalogue_record_gets_its_mandatory_publisher_once(db, settings):
+    settings.ATLAS_PUBLISHER_NAME = "Atlas Operator"
+    first = services.catalogue_ensure()
+    again = services.catalogue_ensure()
+    assert first.pk == again.pk
+    assert again.publisher.name == "Atlas Operator"
+    assert again.publisher.contact_page == settings.ATLAS_BASE_URL
+    assert again.applicable_legislation == ["http://data.europa.eu/eli/reg/2025/327/oj"]
+
+
+def test_distribution_and_series_lists_are_order_independent():
+    from catalogue.descriptors import SeriesRef
+    from tests.factories import DistributionDescriptor
+
+    a = DistributionDescriptor(access_urls=("https://b", "https://a"), rights=("r2", "r1", "r1"))
+    b = DistributionDescriptor(access_urls=("https://a", "https://b"), rights=("r1", "r2"))
+    assert a == b
+    assert SeriesRef("k", (LangText("fr", "x"), LangText("en", "y"))) == SeriesRef("k", (LangText("en", "y"), LangText("fr", "x")))

@@ -63,10 +63,12 @@ def test_export_dcat_writes_to_standard_output_by_default(harvested) -> None:  #
 
 
 @pytest.mark.django_db
-def test_a_catalogue_without_publisher_is_reported(vocab) -> None:  # type: ignore[no-untyped-def]
-    stderr = io.StringIO()
-    call_command("export_dcat", "--no-progress", stdout=io.StringIO(), stderr=stderr)
-    assert "Catalogue: no publisher" in stderr.getvalue()
+def test_the_exported_catalogue_has_the_publisher_from_settings(vocab, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.ATLAS_PUBLISHER_NAME = "Atlas Operator Org"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("export_dcat", "--no-progress", stdout=stdout, stderr=stderr)
+    assert "Catalogue: no publisher" not in stderr.getvalue()
+    assert "Atlas Operator Org" in stdout.getvalue()
 
 
 def test_vocabulary_values_are_written_as_iris_and_bare_strings_are_left_out() -> None:

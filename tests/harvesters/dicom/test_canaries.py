@@ -128,3 +128,12 @@ def test_canaries_through_the_process_pool_match_the_in_process_verdicts(
 def test_canary_files_are_named_without_planted_values(canaries: CanarySet) -> None:
     dicom_names = [Path(c.rel).name for c in canaries.cases if c.source != "folder"]
     assert found_values("\n".join(dicom_names), canaries.planted_values) == []
+
+
+def test_the_leak_check_finds_a_planted_value_when_there_is_one(canaries: CanarySet) -> None:
+    """The search the leak tests rely on is not vacuous: a copied value, re-cased or quoted, is found."""
+    sample = [v for v in canaries.planted_values if v][:50]
+    assert sample
+    for value in sample:
+        assert found_values(f'{{"description": "{value.upper()}"}}', [value]) == [value]
+    assert found_values("19410201", ["1941020"]) == []  # a token, not a substring of a longer number
