@@ -249,7 +249,13 @@ class DicomFolderHarvester(Harvester):
         runs: list[_DatasetRun] = []
         items: list[StagedItem] = []
         seen_guids: dict[str, str] = {}
-        for entry in sorted(os.scandir(location), key=lambda e: e.name):
+        try:
+            with os.scandir(location) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError:
+            # The OSError would quote the path: the job's error message must not.
+            raise HarvestError("the location cannot be listed", code="location_unreadable") from None
+        for entry in entries:
             if entry.name.startswith("."):
                 continue
             if entry.is_symlink():

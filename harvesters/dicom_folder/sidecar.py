@@ -320,6 +320,9 @@ def read_sidecar(folder: Path) -> Sidecar:
     path = folder / SIDECAR_NAME
     if path.is_symlink() or not path.is_file():
         raise SidecarError("", f"{SIDECAR_NAME} is missing or not a regular file")
-    with open(path, "rb") as fh:
-        raw = fh.read(MAX_BYTES + 1)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError:
+        raise SidecarError("", f"{SIDECAR_NAME} cannot be read") from None  # the OSError would quote the path
     return parse_sidecar_bytes(raw)
