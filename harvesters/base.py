@@ -63,6 +63,7 @@ class HarvestCounters:
     errored: int = 0
     skipped_unchanged: int = 0
     refused: Counter[str] = field(default_factory=Counter)
+    figures: dict[str, int] = field(default_factory=dict)  # other units (e.g. studies of a DICOM harvest)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class HarvestCounters:
             "errored": self.errored,
             "skipped_unchanged": self.skipped_unchanged,
             "refused": dict(sorted(self.refused.items())),
+            "figures": dict(sorted(self.figures.items())),
         }
 
 
@@ -89,6 +91,18 @@ class HarvestContext:
     state: dict[str, Any] = field(default_factory=dict)  # persisted between runs (e.g. a file manifest)
     progress: Callable[[int, int | None], None] | None = None
     refused_paths: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) - written to report_dir only
+    incomplete_reasons: list[str] = field(default_factory=list)
+
+    def error(self, reason: str, path: str | None = None) -> None:
+        """Count a unit that failed to process; its path goes to the node-local report file only."""
+        self.counters.errored += 1
+        if path is not None:
+            self.refused_paths.append((path, f"error:{reason}"))
+
+    def mark_incomplete(self, reason: str) -> None:
+        """Say the gather could not identify every item: the job then withdraws nothing this run."""
+        if reason not in self.incomplete_reasons:
+            self.incomplete_reasons.append(reason)
 
     def refuse(self, reason: str, path: str | None = None) -> None:
         """Count a refusal; the path goes to the node-local report file, never to the database."""

@@ -241,8 +241,7 @@ def _withdraw_limit(current: int) -> int:
     return max(10, int(current * 0.2))
 
 
-def _apply(job: HarvestJob, seen: set[str], counters: HarvestCounters, state: dict[str, Any],
-           progress: Progress) -> dict[str, int]:
+def _apply(job: HarvestJob, seen: set[str], context: HarvestContext, progress: Progress) -> dict[str, int]:
     """Apply the staged items in ONE transaction: the catalogue changes whole or not at all."""
     hs = job.source
     source = hs.source
@@ -251,6 +250,8 @@ def _apply(job: HarvestJob, seen: set[str], counters: HarvestCounters, state: di
         records = {r.guid: r for r in HarvestRecord.objects.filter(source=hs)}
         active = {g for g, r in records.items() if r.outcome != RecordOutcome.WITHDRAWN}
         missing = sorted(active - seen)
+        if context.incomplete_reasons:
+            missing = []  # the gather could not identify every item: nothing is withdrawn this run
         if missing and len(missing) > _withdraw_limit(len(active)) and not job.force:
             raise HarvestError(
                 f"this run would withdraw {len(missing)} of {len(active)} datasets of {source.slug!r} "
@@ -284,7 +285,7 @@ def _apply(job: HarvestJob, seen: set[str], counters: HarvestCounters, state: di
             dataset_withdraw(source=source, guid=guid)
             HarvestRecord.objects.filter(source=hs, guid=guid).update(outcome=RecordOutcome.WITHDRAWN, last_job=job)
             outcomes[RecordOutcome.WITHDRAWN] += 1
-        HarvestSource.objects.filter(pk=hs.pk).update(state=state)
+        HarvestSource.objects.filter(pk=hs.pk).update(state=context.state)
         StagedItem.objects.filter(job=job).delete()
     return outcomes
 
@@ -338,7 +339,7 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
         job.refresh_from_db()
         refused_file = _write_refused_paths(job, context)
         progress.phase = "apply"
-        outcomes = _apply(job, seen, counters, context.state, progress)
+        outcomes = _apply(job, seen, context, progress)
     except HarvestError as exc:
         return _fail(job, exc.code, exc.message, counters, context, started)
     except Exception as exc:
@@ -347,6 +348,8 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
     job.report = _report(counters, outcomes, refused_file, time.monotonic() - started)
     if context.state.get("unmapped"):
         job.report["unmapped"] = context.state["unmapped"]
+    if context.incomplete_reasons:
+        job.report["withdrawals_skipped"] = context.incomplete_reasons
     job.status = JobStatus.COMPLETED
     job.finished_at = timezone.now()
     job.save(update_fields=["report", "status", "finished_at"])

@@ -42,7 +42,7 @@ from catalogue.descriptors import (
     StudyFactRecord,
 )
 from catalogue.disclosure import TOP_AGE_BAND
-from harvesters.base import Harvester, HarvestError, StagedItem, StageErrorInfo
+from harvesters.base import HarvestContext, Harvester, HarvestError, StagedItem, StageErrorInfo
 from harvesters.dicom_folder import gate as gate_module
 from harvesters.dicom_folder.detectors import detect_in_name
 from harvesters.dicom_folder.gate import ACCEPTED, ERROR, GatePolicy, GateResult, PolicyError
@@ -118,7 +118,7 @@ class DicomFolderHarvester(Harvester):
         "memory_mb": "Address-space cap of a gate worker in MB (RLIMIT_AS, default 512)",
     }
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: HarvestContext) -> None:
         super().__init__(context)
         self.options = self._parse_options(context.options)
         self._concepts: dict[tuple[str, str], str | None] = {}
@@ -228,6 +228,8 @@ class DicomFolderHarvester(Harvester):
             item, run_figures = self._build(run)
             figures[item.guid] = run_figures
             yield item
+        for key in ("studies_identified", "studies_integrated"):
+            ctx.counters.figures[key] = sum(f.get(key, 0) for f in figures.values())
         ctx.state.clear()
         ctx.state.update({
             "manifest_version": MANIFEST_VERSION,
@@ -279,6 +281,9 @@ class DicomFolderHarvester(Harvester):
             except SidecarError as exc:
                 run.error = StageErrorInfo(stage="parse", code="sidecar_invalid", message=str(exc), guid=guid)
                 items.append(StagedItem(guid=guid, descriptor=None, errors=(run.error,)))
+                # Without its sidecar the folder's identifier is unknown: withdrawing by difference could
+                # withdraw the dataset this folder still holds.
+                self.context.mark_incomplete("a dataset folder has an invalid dataset.json")
             if run.sidecar is not None:
                 other = seen_guids.get(run.sidecar.identifier)
                 if other is not None:
@@ -480,6 +485,8 @@ class DicomFolderHarvester(Harvester):
             n_instances=n_instances,
             n_bytes=n_bytes,
             n_segmentations=segmentations,
+            acquisition_year_min=min(years) if years else None,
+            acquisition_year_max=max(years) if years else None,
             min_age=min(bands) if bands else None,
             max_age=(max(bands) if max(bands) >= TOP_AGE_BAND else max(bands) + 4) if bands else None,
             population_coverage=tuple(LangText(lang, t) for lang, t in sidecar.population_coverage.items()),

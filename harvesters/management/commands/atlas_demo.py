@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
+from harvesters.dicom_folder.demo import DEMO_SOURCE_OPTIONS
 from harvesters.models import HarvestSource, JobStatus
 from harvesters.services import harvest_job_create, harvest_job_run, harvest_source_add
 
@@ -31,11 +32,6 @@ NODE_DEFAULTS: dict[str, Any] = {
     "hdab": {"name": "Demo Health Data Access Body", "contact_page": "https://hdab.example.eu/contact"},
     "provenance": [{"lang": "en", "text": "De-identified at the data holder's node before harvesting."}],
     "has_structured_data": False,
-}
-TCIA_OPTIONS = {
-    "deid_uid_roots": ["1.3.6.1.4.1.14519.5.2.1", "2.25"],
-    "pseudonym_pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$",
-    "private_tag_allowlist": "tcia",
 }
 
 
@@ -63,7 +59,7 @@ class Command(BaseCommand):
             folder = demo_dir / "dicom"
             call_command("generate_demo_dicom", str(folder), stdout=self.stdout)
             plan.append(("dicom", {"name": "Demo hospital node", "kind": "dicom_folder", "location": str(folder),
-                                   "priority": 10, "options": TCIA_OPTIONS, "defaults": NODE_DEFAULTS}))
+                                   "priority": 10, "options": DEMO_SOURCE_OPTIONS, "defaults": NODE_DEFAULTS}))
         feed = REFERENCE / "feeds" / "ckanext-dcat" / "catalog.rdf"
         if "dcat" not in options["skip"] and feed.exists() and self._available("harvesters.dcat_rdf.DcatRdfHarvester"):
             plan.append(("dcat", {"name": "Reference DCAT-AP feed", "kind": "dcat_rdf", "location": str(feed),

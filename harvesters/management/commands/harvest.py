@@ -67,6 +67,8 @@ class Command(BaseCommand):
         if r:
             w(f"  {r['unit']}: identified {r['identified']}, integrated {r['integrated']}, entered {r['entered']}, "
               f"errored {r['errored']}, skipped unchanged {r['skipped_unchanged']}")
+            for unit, n in r.get("figures", {}).items():
+                w(f"  {unit}: {n}")
             for reason, n in r["refused"].items():
                 w(f"  refused {n:6d}  {reason}")
             d = r["datasets"]
@@ -76,6 +78,8 @@ class Command(BaseCommand):
                 w(f"  integrated / identified: {r['integrated_over_identified']:.1%}")
             if r["processed_without_error_over_entered"] is not None:
                 w(f"  processed without error / entered: {r['processed_without_error_over_entered']:.1%}")
+            if r.get("withdrawals_skipped"):
+                w(f"  nothing withdrawn: {'; '.join(r['withdrawals_skipped'])}")
             if r["refused_paths_file"]:
                 w(f"  refused paths (node-local): {r['refused_paths_file']}")
             w(f"  {r['seconds']} s")
