@@ -29,7 +29,7 @@ from catalogue.descriptors import (
 )
 from catalogue.selectors import concept_resolve
 from harvesters.base import Harvester, HarvestError, StagedItem, StageErrorInfo
-from harvesters.freetext import find_personal_data
+from harvesters.dicom_folder.detectors import detect as find_personal_data
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000

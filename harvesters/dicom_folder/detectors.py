@@ -1,4 +1,4 @@
-"""Free-text detectors of PRIVACY.md R12, shared by the DICOM gate, folder-name checks and the sidecar validator.
+"""Free-text detectors of PRIVACY.md R12, shared by the DICOM gate, folder names, sidecars and descriptor sheets.
 
 Why one module: the same words must be caught whether they hide in a SeriesDescription, a folder name or a
 steward's dataset description. A detector returns the *name* of what it found ("date", "email" ...), never the
