@@ -112,8 +112,16 @@ class HarvestContext:
 
 
 def path_hash(path: str) -> str:
-    """What the catalogue database may keep of a refused file's path (PRIVACY.md R18)."""
-    return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+    """What the catalogue database may keep of a refused file's path (PRIVACY.md R18).
+
+    Keyed (HMAC with the secret key): a plain hash of a guessable path such as "DOE_JOHN/1.dcm" could be
+    reversed by trying names.
+    """
+    import hmac
+
+    from django.conf import settings
+
+    return hmac.new(settings.SECRET_KEY.encode(), path.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
 class Harvester(ABC):

@@ -30,7 +30,7 @@ from catalogue.descriptors import DatasetDescriptor
 from catalogue.errors import Conflict, NotFound, ValidationError
 from catalogue.models import Source, SourceKind
 from catalogue.services import UpsertOutcome, dataset_upsert, dataset_withdraw
-from harvesters.base import HarvestContext, HarvestCounters, Harvester, HarvestError, StageErrorInfo
+from harvesters.base import HarvestContext, HarvestCounters, Harvester, HarvestError, StageErrorInfo, path_hash
 from harvesters.models import (
     ACTIVE_STATUSES,
     HarvestJob,
@@ -189,6 +189,18 @@ def _write_refused_paths(job: HarvestJob, context: HarvestContext) -> str:
     return str(path)
 
 
+def _record_refused_files(job: HarvestJob, context: HarvestContext) -> None:
+    """The database keeps, per refused or errored file, its reason and a keyed hash of its path: never the path."""
+    StageError.objects.bulk_create(
+        [
+            StageError(job=job, stage="gate", guid=f"file:{path_hash(path)}", code=reason[:64],
+                       message="file refused; its path is in the node-local report file")
+            for path, reason in context.refused_paths
+        ],
+        batch_size=1000,
+    )
+
+
 def _heartbeat(job: HarvestJob) -> None:
     HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
 
@@ -338,6 +350,7 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
         HarvestJob.objects.filter(pk=job.pk).update(gathered_at=timezone.now(), heartbeat_at=timezone.now())
         job.refresh_from_db()
         refused_file = _write_refused_paths(job, context)
+        _record_refused_files(job, context)
         progress.phase = "apply"
         outcomes = _apply(job, seen, context, progress)
     except HarvestError as exc:

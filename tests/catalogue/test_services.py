@@ -297,4 +297,5 @@ def test_distribution_and_series_lists_are_order_independent():
     a = DistributionDescriptor(access_urls=("https://b", "https://a"), rights=("r2", "r1", "r1"))
     b = DistributionDescriptor(access_urls=("https://a", "https://b"), rights=("r1", "r2"))
     assert a == b
-    assert SeriesRef("k", (LangText("fr", "x"), LangText("en", "y"))) == SeriesRef("k", (LangText("en", "y"), LangText("fr", "x")))
+    en, fr = LangText("en", "y"), LangText("fr", "x")
+    assert SeriesRef("k", (fr, en)) == SeriesRef("k", (en, fr))

@@ -53,6 +53,12 @@ def test_every_canary_is_refused_and_no_planted_value_leaves_the_node(vocab, tmp
     missing = [c.rel for c in file_cases if c.rel not in listed]
     assert not missing, f"canaries not refused: {missing[:10]}"
     assert sum(job.report["refused"].values()) >= len(file_cases)
+    from harvesters.models import StageError
+
+    kept = set(StageError.objects.filter(job=job, guid__startswith="file:").values_list("guid", flat=True))
+    for case in file_cases[:50]:
+        assert any(case.rel in line for line in listed.splitlines())
+    assert len(kept) >= len(file_cases)  # one keyed path hash per refused file, never the path
 
     dataset_ids = list(Dataset.objects.values_list("identifier", flat=True))
     client = APIClient()
