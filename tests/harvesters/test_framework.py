@@ -238,3 +238,24 @@ def test_an_enqueued_harvest_runs_in_process_after_commit_without_a_broker(
     job.refresh_from_db()
     assert job.status == JobStatus.COMPLETED
     assert job.report["datasets"]["created"] == 20
+
+
+def test_a_source_is_scheduled_with_django_celery_beat(sheet_source):
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("harvest_source", "schedule", "sheet-node", "--cron", "30 2 * * 1")
+    task = PeriodicTask.objects.get(name="harvest sheet-node")
+    assert task.task == "harvesters.tasks.harvest_source_task"
+    assert json.loads(task.args) == [sheet_source.pk]
+    assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("30", "2", "1")
+    with pytest.raises(CommandError):
+        call_command("harvest_source", "schedule", "sheet-node", "--cron", "daily")
+
+
+def test_the_scheduled_task_runs_a_job_and_skips_while_one_runs(sheet_source):
+    from harvesters.tasks import harvest_source_task
+
+    job_id = harvest_source_task(sheet_source.pk)
+    assert HarvestJob.objects.get(pk=job_id).status == JobStatus.COMPLETED
+    harvest_job_create(source=sheet_source)  # a job is queued: the schedule does not start a second one
+    assert harvest_source_task(sheet_source.pk) is None
