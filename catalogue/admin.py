@@ -139,7 +139,9 @@ class DatasetAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dataset]:
         qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(provenance_records__source__curators=request.user).distinct()
+        return qs if request.user.is_superuser else qs.filter(
+            provenance_records__source__curators=request.user, provenance_records__withdrawn_at__isnull=True
+        ).distinct()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import types
+import typing
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 
@@ -204,6 +207,7 @@ class DatasetDescriptor:
     PRIVATE_FIELDS: ClassVar[tuple[str, ...]] = ("study_facts", "warnings", "guid")
 
     def __post_init__(self) -> None:
+        check_types(self)
         if not self.guid or not self.guid.strip():
             raise ValueError("a descriptor needs a non-empty guid (the source's stable id for the dataset)")
         for name in self.SET_FIELDS:
@@ -243,6 +247,45 @@ class DatasetDescriptor:
 
     def replace(self, **changes: Any) -> DatasetDescriptor:
         return dataclasses.replace(self, **changes)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        return isinstance(value, tuple) and all(_conforms(v, item) for v in value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if dataclasses.is_dataclass(hint):
+        return isinstance(value, hint) and _fields_conform(value)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _fields_conform(obj: Any) -> bool:
+    hints = _hints(type(obj))
+    return all(_conforms(getattr(obj, f.name), hints[f.name]) for f in dataclasses.fields(obj))
+
+
+def check_types(obj: Any) -> None:
+    """Refuse a value of the wrong type anywhere in a descriptor (a number where text belongs, say), naming
+    the field, so bad input is a clear error at the edge rather than a crash deep in a write."""
+    hints = _hints(type(obj))
+    for f in dataclasses.fields(obj):
+        if not _conforms(getattr(obj, f.name), hints[f.name]):
+            raise TypeError(f"{f.name}: {type(getattr(obj, f.name)).__name__} is not a valid value")
 
 
 def _sort_fields(obj: Any, names: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ harvest left empty. Curator overrides are applied last and survive re-harvests u
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import logging
@@ -107,9 +108,12 @@ def _concept_for(scheme_slug: str, value: str, warnings: list[str]) -> Concept |
     )
     if hit:
         return hit.concept
-    by_iri = Concept.objects.filter(iri=value).first()
+    by_iri = Concept.objects.filter(iri=value).select_related("scheme").first()
     if by_iri:
-        return by_iri
+        if by_iri.scheme.slug == scheme_slug:
+            return by_iri
+        warnings.append(f"{scheme_slug}: {value!r} is a concept of {by_iri.scheme.slug}; dropped")
+        return None
     if len(value) > 500:
         warnings.append(f"{scheme_slug}: an IRI of {len(value)} characters is too long to keep; dropped")
         return None
@@ -129,41 +133,32 @@ def _concept_for(scheme_slug: str, value: str, warnings: list[str]) -> Concept |
 
 
 def _agent_for(data: dict[str, Any] | None) -> Agent | None:
-    """Find the agent by its IRI, else by name; update its contact point from the descriptor."""
+    """The agent with exactly these details, created when new; an existing agent is never changed.
+
+    Agents are shared between datasets and sources, so one source (or a curator's override) must not be able
+    to rewrite the name or contact point another source's datasets show: different details, different row.
+    """
     if not data or not data.get("name"):
         return None
-    agent = None
-    if data.get("iri"):
-        agent = Agent.objects.filter(iri=data["iri"]).first()
-    if agent is None:
-        agent = Agent.objects.filter(name__iexact=data["name"], iri__in=["", data.get("iri", "")]).first()
+    agent_type = _concept_for("publisher-type", data.get("type", ""), []) if data.get("type") else None
     values = {
-        "name": data["name"][:300],
+        "name": str(data["name"])[:300],
         "iri": data.get("iri", ""),
         "email": data.get("email", ""),
         "contact_page": data.get("contact_page", ""),
         "telephone": data.get("telephone", ""),
         "homepage": data.get("homepage", ""),
+        "type": agent_type,
     }
-    agent_type = _concept_for("publisher-type", data.get("type", ""), []) if data.get("type") else None
-    if agent is None:
-        base = slugify(data["name"])[:100] or "agent"
-        slug, n = base, 1
-        while Agent.objects.filter(slug=slug).exists():
-            n += 1
-            slug = f"{base}-{n}"
-        return Agent.objects.create(slug=slug, type=agent_type, **values)
-    changed = False
-    for key, value in values.items():
-        if value and getattr(agent, key) != value:
-            setattr(agent, key, value)
-            changed = True
-    if agent_type and agent.type_id != agent_type.pk:
-        agent.type = agent_type
-        changed = True
-    if changed:
-        agent.save()
-    return agent
+    agent = Agent.objects.filter(**values).order_by("pk").first()
+    if agent is not None:
+        return agent
+    base = slugify(values["name"])[:100] or "agent"
+    slug, n = base, 1
+    while Agent.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return Agent.objects.create(slug=slug, **values)
 
 
 # ---------------------------------------------------------------------------------------------- merge
@@ -181,6 +176,34 @@ def _with_defaults(descriptor: dict[str, Any], defaults: dict[str, Any]) -> dict
     return out
 
 
+def _is_web_url(value: Any) -> bool:
+    from urllib.parse import urlsplit
+
+    return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in {"http", "https"}
+
+
+def _keep_web_urls_only(merged: dict[str, Any]) -> None:
+    """Links the portal renders must be http(s): a javascript: or data: URL from a feed is dropped here."""
+    if merged.get("landing_page") and not _is_web_url(merged["landing_page"]):
+        logger.warning("a landing page that is not an http(s) URL was dropped")
+        merged["landing_page"] = ""
+    for contact in merged.get("contact_points") or []:
+        if contact.get("url") and not _is_web_url(contact["url"]):
+            contact["url"] = ""
+    for dist in merged.get("distributions") or []:
+        for key in ("access_urls", "download_urls"):
+            kept = [u for u in dist.get(key) or [] if _is_web_url(u)]
+            if len(kept) != len(dist.get(key) or []):
+                logger.warning("a distribution URL that is not http(s) was dropped")
+            dist[key] = kept
+    for key in ("publisher", "custodian", "hdab"):
+        agent = merged.get(key)
+        if agent:
+            for field in ("contact_page", "homepage"):
+                if agent.get(field) and not _is_web_url(agent[field]):
+                    agent[field] = ""
+
+
 def merge_records(records: list[DatasetProvenance], overrides: dict[str, Any]) -> dict[str, Any]:
     """Merge provenance records (already in winning order) and overrides into one published descriptor dict."""
     layers = [_with_defaults(r.descriptor, r.source.defaults or {}) for r in records]
@@ -193,7 +216,9 @@ def merge_records(records: list[DatasetProvenance], overrides: dict[str, Any]) -
                 break
         if value is not None:
             merged[name] = value
-    merged.update(overrides)
+    merged = copy.deepcopy(merged)
+    merged.update(copy.deepcopy(overrides))
+    _keep_web_urls_only(merged)
     # A distribution falls under the dataset's legislation unless it names its own (EUCAIM requires both).
     legislation = merged.get("applicable_legislation") or []
     if legislation and merged.get("distributions"):
@@ -375,7 +400,9 @@ def _find_dataset(descriptor: DatasetDescriptor, source: Source) -> tuple[Datase
         return record.dataset, record
     for scheme, value in _identity_keys(descriptor):
         hit = DatasetIdentifier.objects.select_related("dataset").filter(scheme=scheme, value=value).first()
-        if hit and not DatasetProvenance.objects.filter(dataset=hit.dataset, source=source).exists():
+        if hit and not DatasetProvenance.objects.filter(
+            dataset=hit.dataset, source=source, withdrawn_at__isnull=True
+        ).exists():
             return hit.dataset, None
     return None, None
 
@@ -402,12 +429,17 @@ def dataset_upsert(*, descriptor: DatasetDescriptor, source: Source) -> UpsertRe
         return UpsertResult(UpsertOutcome.UNCHANGED, dataset, record)
 
     created = dataset is None
+    reactivated = False
     if dataset is None:
         dataset = Dataset(identifier=mint_identifier(source_slug=source.slug, guid=descriptor.guid), content_hash="")
         dataset.save()
-    elif dataset.status == DatasetStatus.WITHDRAWN:
-        dataset.status, dataset.withdrawn_at = DatasetStatus.ACTIVE, None
-        dataset.save(update_fields=["status", "withdrawn_at"])
+    else:
+        # Row lock: a concurrent override or another source's upsert of this dataset waits for us.
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if dataset.status == DatasetStatus.WITHDRAWN:
+            dataset.status, dataset.withdrawn_at = DatasetStatus.ACTIVE, None
+            dataset.save(update_fields=["status", "withdrawn_at"])
+            reactivated = True
 
     fields = {
         "original_iri": descriptor.original_iri,
@@ -427,7 +459,7 @@ def dataset_upsert(*, descriptor: DatasetDescriptor, source: Source) -> UpsertRe
     _replace_study_facts(record, descriptor.study_facts)
     changed = dataset_remerge(dataset=dataset)
     outcome = UpsertOutcome.CREATED if created else UpsertOutcome.UPDATED
-    if created or changed:
+    if created or changed or reactivated:
         dataset_changed.send(sender=Dataset, dataset=dataset, outcome=outcome)
     return UpsertResult(outcome, dataset, record)
 
@@ -438,7 +470,7 @@ def dataset_withdraw(*, source: Source, guid: str) -> UpsertResult:
     record = DatasetProvenance.objects.select_related("dataset").filter(source=source, guid=guid).first()
     if record is None:
         raise NotFound(f"source {source.slug!r} has no record {guid!r}", code="record_not_found")
-    dataset = record.dataset
+    dataset = Dataset.objects.select_for_update().get(pk=record.dataset_id)
     if record.withdrawn_at is None:
         record.withdrawn_at = timezone.now()
         record.save(update_fields=["withdrawn_at"])

@@ -213,7 +213,7 @@ def parse_row(row: dict[str, Any], resolve: Callable[[str, str], str | None]) ->
         for value in _as_list(row.get(name)):
             iri = resolve(COLUMNS[name].scheme, value)
             if iri is None:
-                raise RowError("unknown_term", f"{name}: {value!r} is not in the {COLUMNS[name].scheme} vocabulary")
+                raise RowError("unknown_term", f"{name}: a value is not in the {COLUMNS[name].scheme} vocabulary")
             out.append(iri)
         return tuple(out)
 
@@ -308,6 +308,9 @@ class DescriptorSheetHarvester(Harvester):
             try:
                 descriptor, _ = parse_row(row, resolve)
             except RowError as exc:
+                if exc.code in {"per_subject_row", "free_text_personal_data"} or find_personal_data(guid):
+                    guid = f"row-{number}"  # the row's own id may be the personal value: never keep it
+                    self.context.mark_incomplete("a refused row's id could not be kept, so its dataset is unknown")
                 if exc.code in {"per_subject_row", "free_text_personal_data"}:
                     self.context.refuse(exc.code)
                 else:

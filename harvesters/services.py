@@ -159,12 +159,21 @@ def harvest_job_enqueue(*, source: HarvestSource, force: bool = False) -> Harves
 
 @dataclass
 class Progress:
-    """Progress of one phase of a running job ("gather" or "apply"): items done and, when known, the total."""
+    """Progress of one phase of a running job ("gather" or "apply"): items done and, when known, the total.
+
+    Every report also keeps the job's heartbeat fresh (at most every 5 s), so a long gather or apply is never
+    taken for an abandoned job.
+    """
 
     callback: Any = None
     phase: str = "gather"
+    job_id: int | None = None
+    last_beat: float = 0.0
 
     def __call__(self, done: int, total: int | None) -> None:
+        if self.job_id is not None and time.monotonic() - self.last_beat > 5:
+            HarvestJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+            self.last_beat = time.monotonic()
         if self.callback is not None:
             self.callback(self.phase, done, total)
 
@@ -216,6 +225,11 @@ def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester) -> s
     last_beat = time.monotonic()
     n = 0
     for item in harvester.gather():
+        if len(item.guid) > 500:
+            errors.append(StageError(job=job, stage="gather", guid=f"long:{path_hash(item.guid)}", code="guid_too_long",
+                                     message=f"an item's identifier has {len(item.guid)} characters (at most 500)"))
+            context.mark_incomplete("an item had an identifier too long to keep")
+            continue
         if item.guid in seen:
             errors.append(StageError(job=job, stage="gather", guid=item.guid[:500], code="duplicate_guid",
                                      message="the source lists this item twice; the first one is kept"))
@@ -259,6 +273,9 @@ def _apply(job: HarvestJob, seen: set[str], context: HarvestContext, progress: P
     source = hs.source
     outcomes = {o.value: 0 for o in RecordOutcome}
     with transaction.atomic():
+        current = HarvestJob.objects.select_for_update().get(pk=job.pk)
+        if current.status != JobStatus.RUNNING or current.runner != job.runner:
+            raise HarvestError("this job was declared abandoned while it gathered; nothing applied", code="abandoned")
         records = {r.guid: r for r in HarvestRecord.objects.filter(source=hs)}
         active = {g for g, r in records.items() if r.outcome != RecordOutcome.WITHDRAWN}
         missing = sorted(active - seen)
@@ -342,7 +359,7 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
         source_slug=hs.source.slug, kind=hs.source.kind, location=hs.location, options=dict(hs.options),
         counters=counters, report_dir=_report_dir(job), state=dict(hs.state or {}),
     )
-    progress = Progress(progress_callback)
+    progress = Progress(progress_callback, job_id=job.pk, last_beat=time.monotonic())
     context.progress = progress
     try:
         harvester = harvester_class(hs.source.kind)(context)
@@ -356,8 +373,11 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
     except HarvestError as exc:
         return _fail(job, exc.code, exc.message, counters, context, started)
     except Exception as exc:
+        # The traceback stays in the node's logs; the job row and the e-mail get the exception's class only,
+        # since its text can carry a file path or a value (PRIVACY.md R18).
         logger.exception("harvest job %s of %s crashed", job.pk, hs.source.slug)
-        return _fail(job, "internal_error", f"{exc.__class__.__name__}: {exc}"[:2000], counters, context, started)
+        return _fail(job, "internal_error", f"the harvest stopped on an internal error ({exc.__class__.__name__}); "
+                     "see the node's logs", counters, context, started)
     job.report = _report(counters, outcomes, refused_file, time.monotonic() - started)
     if context.state.get("unmapped"):
         job.report["unmapped"] = context.state["unmapped"]

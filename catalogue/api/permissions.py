@@ -36,4 +36,7 @@ def curates_dataset(user: Any, dataset: Any) -> bool:
     """A curator may edit a dataset that one of their sources describes."""
     if is_admin(user):
         return True
-    return bool(user.is_authenticated and dataset.provenance_records.filter(source__curators=user).exists())
+    return bool(
+        user.is_authenticated
+        and dataset.provenance_records.filter(source__curators=user, withdrawn_at__isnull=True).exists()
+    )

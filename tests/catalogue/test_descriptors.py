@@ -71,7 +71,7 @@ def test_unknown_fields_are_refused_not_ignored():
 def test_negative_or_boolean_counts_are_refused():
     with pytest.raises(ValueError):
         DatasetDescriptor(guid="g", title=(), n_subjects=-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="n_studies"):
         DatasetDescriptor(guid="g", title=(), n_studies=True)
 
 
@@ -90,3 +90,14 @@ def test_identical_study_facts_are_all_kept():
     d = DatasetDescriptor(guid="g", title=(), study_facts=(fact, fact, fact))
     assert len(d.study_facts) == 3
     assert DatasetDescriptor.from_dict(d.to_dict()).study_facts == d.study_facts
+
+
+@pytest.mark.parametrize("changes,named", [
+    ({"publisher": {"name": 5}}, "publisher"), ({"acquisition_year_min": "abc"}, "acquisition_year_min"),
+    ({"title": [{"lang": "en", "text": 3}]}, "title"), ({"keywords": ["ok", 7]}, "keywords"),
+    ({"distributions": [{"access_urls": "https://not-a-list"}]}, "access_urls"),
+])
+def test_values_of_the_wrong_type_are_refused_naming_the_field(changes, named):
+    with pytest.raises(TypeError) as err:
+        DatasetDescriptor.from_dict({"guid": "g", "title": [{"lang": "en", "text": "T"}], **changes})
+    assert named in str(err.value)

@@ -299,3 +299,45 @@ def test_distribution_and_series_lists_are_order_independent():
     assert a == b
     en, fr = LangText("en", "y"), LangText("fr", "x")
     assert SeriesRef("k", (fr, en)) == SeriesRef("k", (en, fr))
+
+
+def test_links_that_are_not_http_are_dropped_before_anyone_renders_them(vocab, source, client):
+    from tests.factories import EHDS, DistributionDescriptor
+
+    dist = DistributionDescriptor(access_urls=("javascript:alert(1)", "https://ok.example/a"),
+                                  applicable_legislation=(EHDS,))
+    dataset = dataset_upsert(
+        descriptor=make_descriptor("xss", distributions=(dist,), landing_page="javascript:alert(2)"), source=source
+    ).dataset
+    dataset.refresh_from_db()
+    assert dataset.distributions.get().access_urls == ["https://ok.example/a"]
+    assert dataset.landing_page == ""
+    assert "javascript:" not in client.get(f"/datasets/{dataset.identifier}").content.decode()
+    assert "javascript:" not in str(dataset.merged)
+
+
+def test_one_source_cannot_rewrite_the_publisher_another_source_shows(vocab, source, other_source):
+    a = dataset_upsert(descriptor=make_descriptor("a1", publisher=AgentRef(name="Hospital A", email="a@a.example")),
+                       source=source).dataset
+    b = dataset_upsert(descriptor=make_descriptor("b1", publisher=AgentRef(name="hospital a", email="evil@x.example")),
+                       source=other_source).dataset
+    services.dataset_override_set(dataset=b, field="publisher", value={"name": "Hospital A", "email": "evil@x.example"})
+    a.refresh_from_db()
+    assert a.publisher.email == "a@a.example" and a.publisher.name == "Hospital A"
+
+
+def test_a_dataset_reharvested_after_withdrawal_returns_to_the_index(vocab, source):
+    from search.models import SearchDocument
+
+    dataset = dataset_upsert(descriptor=make_descriptor("back"), source=source).dataset
+    dataset_withdraw(source=source, guid="back")
+    assert not SearchDocument.objects.filter(identifier=dataset.identifier).exists()
+    dataset_upsert(descriptor=make_descriptor("back"), source=source)
+    assert SearchDocument.objects.filter(identifier=dataset.identifier).exists()
+
+
+def test_an_iri_of_another_vocabulary_does_not_land_in_the_wrong_field(vocab, source):
+    licence = iri("licence", "CC_BY_4_0")
+    dataset = dataset_upsert(descriptor=make_descriptor("wrong", access_rights=licence), source=source).dataset
+    dataset.refresh_from_db()
+    assert dataset.access_rights is None

@@ -156,9 +156,10 @@ def test_per_subject_rows_and_personal_free_text_are_refused_with_the_row_named(
     assert job.report["errored"] == 1
     assert job.report["integrated"] == 3 and job.report["identified"] == 6
     errors = {e.guid: (e.code, e.message) for e in StageError.objects.filter(job=job)}
-    assert errors["ds-x"][0] == "per_subject_row" and "row 5" in errors["ds-x"][1]
-    assert errors["ds-y"][0] == "free_text_personal_data"
-    assert "Smith" not in errors["ds-y"][1] and "2019" not in errors["ds-y"][1]
+    # refused rows are keyed by their row number: their own id could be the personal value
+    assert errors["row-5"][0] == "per_subject_row" and "row 5" in errors["row-5"][1]
+    assert errors["row-6"][0] == "free_text_personal_data"
+    assert "Smith" not in errors["row-6"][1] and "2019" not in errors["row-6"][1]
     assert errors["ds-z"][0] == "unknown_term"
     assert Dataset.objects.count() == 3
 
@@ -259,3 +260,43 @@ def test_the_scheduled_task_runs_a_job_and_skips_while_one_runs(sheet_source):
     assert HarvestJob.objects.get(pk=job_id).status == JobStatus.COMPLETED
     harvest_job_create(source=sheet_source)  # a job is queued: the schedule does not start a second one
     assert harvest_source_task(sheet_source.pk) is None
+
+
+def test_a_refused_rows_own_id_is_never_kept(sheet_source, sheet):
+    with open(sheet, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "title", "n_subjects"])
+        writer.writerow(["john.doe@hospital.example", "Cohort", "40"])
+        writer.writerow(["ok-1", "Cohort ok", "40"])
+    job = run(sheet_source, force=True)
+    assert job.status == JobStatus.COMPLETED
+    assert "john.doe" not in json.dumps(list(StageError.objects.values_list("guid", "message")))
+    assert "john.doe" not in json.dumps(job.report)
+    from harvesters.models import HarvestRecord, StagedItem
+
+    assert not HarvestRecord.objects.filter(guid__contains="john").exists()
+    assert not StagedItem.objects.filter(guid__contains="john").exists()
+
+
+def test_a_crash_keeps_only_the_exception_class_in_the_job_and_the_mail(sheet_source, monkeypatch):
+    import harvesters.descriptor_sheet as sheet_module
+
+    def boom(*args, **kwargs):
+        raise OSError("/secret/DOE_JOHN/scan.dcm is unreadable")
+
+    monkeypatch.setattr(sheet_module, "read_rows", boom)
+    job = run(sheet_source)
+    assert job.status == JobStatus.FAILED and job.error_code == "internal_error"
+    assert "DOE_JOHN" not in job.error_message and "OSError" in job.error_message
+    assert "DOE_JOHN" not in mail.outbox[0].body
+
+
+def test_an_item_with_an_overlong_identifier_is_an_error_and_nothing_is_withdrawn(sheet_source, sheet):
+    run(sheet_source)
+    write_sheet(sheet, 19)
+    with open(sheet, "a", newline="") as fh:
+        csv.writer(fh).writerow(["x" * 600, "Long", "fine", "NSCLC", "CT", "40", "40", "RESTRICTED"])
+    job = run(sheet_source)
+    assert job.status == JobStatus.COMPLETED
+    assert job.report["datasets"]["withdrawn"] == 0 and job.report["withdrawals_skipped"]
+    assert StageError.objects.filter(job=job, code="guid_too_long").count() == 1

@@ -66,7 +66,7 @@ class Command(BaseCommand):
                                   "priority": 60}))
         for _, spec in plan:
             location = spec["location"]
-            if location != "package" and not any(str(Path(location).resolve()).startswith(r) for r in roots):
+            if location != "package" and not any(Path(location).resolve().is_relative_to(r) for r in roots):
                 self.stdout.write(f"skipped {spec['name']}: {location} is outside ATLAS_HARVEST_FILE_ROOTS")
                 continue
             self._harvest_once(spec)
