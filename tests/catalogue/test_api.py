@@ -190,3 +190,9 @@ def test_home_and_dataset_pages_render(vocab, client, source):
 
 def test_admin_login_page_is_served(client, db):
     assert client.get("/admin/login/").status_code == 200
+
+
+def test_pages_carry_a_strict_content_security_policy(client, db):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" in client.get("/api/docs/")["Content-Security-Policy"]
