@@ -1,7 +1,8 @@
 """The de-identification gate of PRIVACY.md §1: decide, for one DICOM file, what the catalogue may keep.
 
-`check_file(path, policy)` is a pure function (no Django, no globals written) so that it can run in worker
-processes under resource limits (see `pool.py`) and be tested file by file. It reads the WHOLE header
+`check_file(path, policy)` is a pure function (no Django; the only module state is bounded caches whose entries
+are keyed by every input they depend on: `_PLANS`, `_MEMOS`, `_fast_items_cached`, `_detect_cached`) so that it
+can run in worker processes under resource limits (see `pool.py`) and be tested file by file. It reads the WHOLE header
 (`stop_before_pixels=True, defer_size="256 KB"`, no `specific_tags`) and the elements that follow the pixel
 data, walks every element at every nesting depth including the file meta, and applies P2 and R1-R17.
 
@@ -450,7 +451,7 @@ def error_result(code: str) -> GateResult:
 # ----------------------------------------------------------------------------------------------- reading
 
 
-def _decode(value: bytes, encodings: list[str]) -> str:
+def _decode(value: bytes, encodings: tuple[str, ...]) -> str:
     if len(encodings) == 1 or b"\x1b" not in value:
         return value.decode(encodings[0], errors="replace")
     return decode_bytes(value, encodings, set())
@@ -514,9 +515,30 @@ def _check_complete(ds: Dataset, size: int) -> None:
         raise _Malformed("file ends inside an element (truncated)")
 
 
+# Files up to this size are read with one system call and parsed from memory: pydicom issues hundreds of small
+# reads and tells per header, which cost less on a BytesIO than on a buffered file. Larger files (pixel data)
+# are parsed from the file so that only the header is read.
+_IN_MEMORY_MAX = 256 * 1024
+
+
+class _FileBytes(io.BytesIO):
+    """A file's bytes, named like the file (pydicom records the name as the dataset's filename)."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        super().__init__(data)
+        self.name = name
+
+
 def _read(path: str, size: int) -> tuple[Dataset, Dataset | None] | None:
     """(header, tail) of a Part-10 file, or None when the file is not Part-10 (P2: no force)."""
-    with open(path, "rb") as fp:
+    with open(path, "rb") as raw:
+        fp: BinaryIO = raw
+        if size <= _IN_MEMORY_MAX:
+            data = raw.read(size + 1)
+            if len(data) == size:  # else the file changed since its stat: parse it from the file as usual
+                fp = _FileBytes(data, raw.name)
+            else:
+                raw.seek(0)
         try:
             ds = pydicom.dcmread(fp, stop_before_pixels=True, defer_size=DEFER_SIZE)
         except InvalidDicomError:
@@ -580,6 +602,7 @@ def _code(prefix: str, detail: str = "") -> str:
 
 
 _PATIENT_ID = 0x00100020
+_LATIN_1 = ("latin_1",)
 _CHARSET = 0x00080005
 _DESIGNATOR = 0x00080102
 # Elements outside Table E.1-1 that a rule still reads: names (R9), dates (R13), UIDs (R15), free text (R12).
@@ -597,9 +620,86 @@ _TOP = {
 }
 
 
-def _charset(elem: Any) -> list[str]:
+# What walk() does with an element, by (tag, VR as read): computed once per pair, not per element.
+_SKIP, _CHECK, _PRIVATE, _SEQUENCE, _SPECIAL_OBJECT = "skip", "check", "private", "sequence", "special"
+_PLANS: dict[tuple[int, str | None], tuple[Any, ...]] = {}
+_PLANS_MAX = 65536
+
+
+def _plan(t: int, raw_vr: str | None) -> tuple[Any, ...]:
+    """The walk's decision for one (tag, VR) pair; only the tag and the data dictionary go into it."""
+    group = t >> 16
+    plan: tuple[Any, ...]
+    if group & 1:
+        plan = (_PRIVATE,)
+    elif not t & 0xFFFF:  # group lengths carry no value
+        plan = (_SKIP,)
+    elif t in _SPECIAL:
+        plan = (_SPECIAL_OBJECT, *_SPECIAL[t])
+    else:
+        exact, masked = _tables()
+        row = exact.get(t)
+        if row is None and group >> 8 in (0x50, 0x60):
+            for mask, value, masked_row in masked:
+                if t & mask == value:
+                    row = masked_row
+                    break
+        if row is not None and row.keyword in ("OverlayData", "CurveData") and row is not exact.get(t):
+            plan = (_SPECIAL_OBJECT, "r6", row.keyword)
+        else:
+            vr = raw_vr
+            if vr is None or vr == "UN":
+                vr = _vr_of(t, vr)
+            if vr == "SQ":
+                plan = (_SEQUENCE, row)
+            elif row is None and vr not in _CHECKED_VRS:
+                plan = (_SKIP,)
+            else:
+                plan = (_CHECK, row, vr)
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    _PLANS[(t, raw_vr)] = plan
+    return plan
+
+
+# Verdicts of element() by (tag, VR, raw value, encodings, designator test), per policy and per file-level state
+# (declared options, PatientID digits): most values recur across the files of a series (descriptions, codes,
+# study UIDs), so most elements are decided by one lookup. A cache only: the same inputs give the same codes.
+_MEMOS: dict[int, tuple[GatePolicy, dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[tuple[str, str], ...]]]]] = {}
+_MEMO_MAX = 100_000
+
+
+def _memo_for(policy: GatePolicy, state: tuple[Any, ...]) -> dict[tuple[Any, ...], tuple[tuple[str, str], ...]]:
+    entry = _MEMOS.get(id(policy))
+    if entry is None or entry[0] is not policy:  # the entry holds its policy: an id is never reused under it
+        if len(_MEMOS) >= 4:
+            _MEMOS.clear()
+        entry = _MEMOS[id(policy)] = (policy, {})
+    memos = entry[1]
+    memo = memos.get(state)
+    if memo is None:
+        if len(memos) >= 64:
+            memos.clear()
+        memo = memos[state] = {}
+    elif len(memo) >= _MEMO_MAX:
+        memo.clear()
+    return memo
+
+
+def _charset(elem: Any) -> tuple[str, ...]:
     """Python codecs of a (0008,0005) element; the DICOM default repertoire is read as latin-1 (lenient)."""
     value = elem.value
+    if isinstance(value, bytes):
+        return _charset_of_bytes(value)
+    return _charset_of(value)
+
+
+@lru_cache(maxsize=256)
+def _charset_of_bytes(value: bytes) -> tuple[str, ...]:
+    return _charset_of(value)
+
+
+def _charset_of(value: Any) -> tuple[str, ...]:
     if isinstance(value, bytes):
         names = [v.strip() for v in value.decode("ascii", "replace").split("\\")]
     elif isinstance(value, str):
@@ -608,10 +708,10 @@ def _charset(elem: Any) -> list[str]:
         names = [str(v).strip() for v in (value or [])]
     names = [n or "ISO_IR 6" for n in names] or ["ISO_IR 6"]
     encodings = convert_encodings(names)
-    return ["latin_1" if e == "iso8859" else e for e in encodings]
+    return tuple("latin_1" if e == "iso8859" else e for e in encodings)
 
 
-def _text(elem: Any, vr: str, encodings: list[str]) -> str:
+def _text(elem: Any, vr: str, encodings: tuple[str, ...]) -> str:
     """An element's value as one string (multiple values joined by backslash), stripped of DICOM padding."""
     value = elem.value
     if isinstance(elem, RawDataElement):
@@ -690,10 +790,48 @@ def _fast_items(buf: bytes) -> list[dict[int, RawDataElement]] | None:
     return items
 
 
+_ITEMS_CACHE_MAX_BYTES = 4096
+
+
+@lru_cache(maxsize=256)
+def _fast_items_cached(buf: bytes) -> list[dict[int, RawDataElement]] | None:
+    """`_fast_items` of a small sequence value, memoised: the same code sequences recur in every file.
+
+    The items are read-only for the checker (it never writes to an item), so files may share them.
+    """
+    return _fast_items(buf)
+
+
 @lru_cache(maxsize=8192)
 def _detect_cached(text: str) -> str | None:
     """R12 detectors, memoised: the same descriptions and code meanings recur in every file of a series."""
     return detect(text)
+
+
+_METHOD_CODES: dict[int, tuple[list[Any], frozenset[str], bool]] = {}
+
+
+def _method_codes(items: list[Any]) -> tuple[frozenset[str], bool]:
+    """R2/R3: the DCM option codes of a DeidentificationMethodCodeSequence, and whether 113100 is among them.
+
+    Memoised by the identity of the item list: `_fast_items_cached` hands every file of a series the same one.
+    """
+    cached = _METHOD_CODES.get(id(items))
+    if cached is not None and cached[0] is items:
+        return cached[1], cached[2]
+    declared: set[str] = set()
+    has_basic = False
+    for item in items:
+        value = item.get(0x00080100)
+        scheme = item.get(_DESIGNATOR)
+        code = _text(value, "SH", _LATIN_1) if value is not None else ""
+        if scheme is not None and _text(scheme, "SH", _LATIN_1).upper() == "DCM" and _OPTION_CODE.fullmatch(code):
+            declared.add(code)
+            has_basic = has_basic or code == "113100"
+    if len(_METHOD_CODES) >= 512:
+        _METHOD_CODES.clear()
+    _METHOD_CODES[id(items)] = (items, frozenset(declared), has_basic)  # holds the list: its id is not reused
+    return frozenset(declared), has_basic
 
 
 class _Checker:
@@ -715,20 +853,38 @@ class _Checker:
         self.retained: frozenset[str] = frozenset()
         self.dates_ok = False
         self.patient_digits: tuple[str, ...] = ()
-        self.top_encodings = _charset(ds._dict[_CHARSET]) if _CHARSET in ds._dict else ["latin_1"]  # noqa: SLF001
+        self.top_encodings = _charset(ds._dict[_CHARSET]) if _CHARSET in ds._dict else _LATIN_1  # noqa: SLF001
         self._top: dict[str, str] = {}
+        self._items: dict[int, tuple[Any, list[Any]]] = {}
+        self._memo: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
+        self._record: list[tuple[str, str]] | None = None
         implicit, little = ds.original_encoding
         self.implicit = bool(implicit)
         self.little = little is not False
 
     # -------------------------------------------------------------------------------------------- helpers
 
+    def note(self, text: str) -> None:
+        if self._record is not None:
+            self._record.append(("", text))
+        self.notes.add(text)
+
     def refuse(self, prefix: str, detail: str = "") -> None:
+        if self._record is not None:
+            self._record.append((prefix, detail))
         if len(self.reasons) < MAX_REASONS:
             self.reasons.setdefault(_code(prefix, detail), _RULE_ORDER[prefix.split("_", 1)[0]])
 
     def items_of(self, container: Any, t: int, elem: Any) -> list[Any]:
-        """The items (element mappings) of a sequence element, parsed the cheapest safe way."""
+        """The items (element mappings) of a sequence element, parsed once per file the cheapest safe way."""
+        cached = self._items.get(id(elem))
+        if cached is not None and cached[0] is elem:
+            return cached[1]
+        items = self._parse_items(container, t, elem)
+        self._items[id(elem)] = (elem, items)  # holding elem keeps its id from being reused during the check
+        return items
+
+    def _parse_items(self, container: Any, t: int, elem: Any) -> list[Any]:
         value = elem.value
         if isinstance(elem, RawDataElement):
             if value is None:  # deferred (over 256 KB): let pydicom read it
@@ -739,7 +895,7 @@ class _Checker:
             if not value:
                 return []
             if not self.implicit and self.little:
-                items = _fast_items(value)
+                items = _fast_items_cached(value) if len(value) <= _ITEMS_CACHE_MAX_BYTES else _fast_items(value)
                 if items is not None:
                     return items
             sequence = convert_SQ(value, self.implicit, self.little)
@@ -767,15 +923,8 @@ class _Checker:
         has_basic = False
         method_codes = self.ds._dict.get(0x00120064)  # noqa: SLF001
         if method_codes is not None:
-            for item in self.items_of(self.ds, 0x00120064, method_codes):
-                value = item.get(0x00080100)
-                scheme = item.get(_DESIGNATOR)
-                code = _text(value, "SH", ["latin_1"]) if value is not None else ""
-                if scheme is not None and _text(scheme, "SH", ["latin_1"]).upper() == "DCM" and _OPTION_CODE.fullmatch(
-                    code
-                ):
-                    declared.add(code)
-                    has_basic = has_basic or code == "113100"
+            codes, has_basic = _method_codes(self.items_of(self.ds, 0x00120064, method_codes))
+            declared |= codes
         if not has_basic and not method_text:
             self.refuse("r2_no_method")
         if self.top_text("LongitudinalTemporalInformationModified").upper() == "MODIFIED":
@@ -796,7 +945,7 @@ class _Checker:
 
     # ---------------------------------------------------------------------------------------------- walk
 
-    def walk(self, container: Any, depth: int, encodings: list[str]) -> None:
+    def walk(self, container: Any, depth: int, encodings: tuple[str, ...]) -> None:
         """Check every element of a dataset (or of a parsed sequence item), recursing into sequences."""
         if depth > MAX_NESTING:
             raise _Malformed("sequence nesting too deep")
@@ -810,38 +959,49 @@ class _Checker:
             encodings = _charset(charset)
         designator_elem = elements.get(_DESIGNATOR)
         designator = _text(designator_elem, "SH", encodings).upper() if designator_elem is not None else ""
+        # element() reads the designator only through this test: the memo key carries the test, not the text.
+        standard_codes = designator in _STANDARD_SCHEMES
         private: list[tuple[int, Any]] = []
-        exact = self.exact
+        plans = _PLANS
+        memo = self._memo
         for tag, elem in elements.items():
             t = int(tag)
-            group = t >> 16
-            if group & 1:
+            raw_vr = elem.VR
+            plan = plans.get((t, raw_vr))
+            if plan is None:
+                plan = _plan(t, raw_vr)
+            kind = plan[0]
+            if kind is _SKIP:
+                continue
+            if kind is _CHECK:
+                row, vr = plan[1], plan[2]
+                value = elem.value
+                if (value is not None and isinstance(elem, RawDataElement) and elem.length
+                        and len(value) == elem.length):
+                    # Same element, same value, same file-level state (options, PatientID digits): same verdict.
+                    key = (t, vr, value, encodings, standard_codes)
+                    recorded = memo.get(key)
+                    if recorded is None:
+                        self._record = []
+                        try:
+                            self.element(t, elem, vr, row, encodings, designator)
+                            recorded = memo[key] = tuple(self._record)
+                        finally:
+                            self._record = None
+                    else:
+                        for prefix, detail in recorded:
+                            if prefix:
+                                self.refuse(prefix, detail)
+                            else:
+                                self.note(detail)
+                else:
+                    self.element(t, elem, vr, row, encodings, designator)
+            elif kind is _PRIVATE:
                 private.append((t, elem))
-                continue
-            if not t & 0xFFFF:  # group lengths carry no value
-                continue
-            special = _SPECIAL.get(t)
-            if special is not None:
-                self.special(*special)
-                continue
-            row = exact.get(t)
-            if row is None and group >> 8 in (0x50, 0x60):
-                for mask, value, masked_row in self.masked:
-                    if t & mask == value:
-                        row = masked_row
-                        break
-                if row is not None and row.keyword in ("OverlayData", "CurveData"):
-                    self.special("r6", row.keyword)
-                    continue
-            vr = elem.VR
-            if vr is None or vr == "UN":
-                vr = _vr_of(t, vr)
-            if vr == "SQ":
-                self.sequence(container, t, elem, row, depth, encodings)
-                continue
-            if row is None and vr not in _CHECKED_VRS:
-                continue
-            self.element(t, elem, vr, row, encodings, designator)
+            elif kind is _SEQUENCE:
+                self.sequence(container, t, elem, plan[1], depth, encodings)
+            else:  # _SPECIAL_OBJECT
+                self.special(plan[1], plan[2])
         if private:
             self.private(container, sorted(private, key=lambda te: te[0]), encodings, depth)
 
@@ -854,7 +1014,7 @@ class _Checker:
         else:
             self.refuse("r6_object", keyword)
 
-    def element(self, t: int, elem: Any, vr: str, row: DeidRow | None, encodings: list[str],
+    def element(self, t: int, elem: Any, vr: str, row: DeidRow | None, encodings: tuple[str, ...],
                 designator: str) -> None:
         """Every rule that reads one non-sequence element; values are decoded only when a rule needs them."""
         is_text = vr in _TEXT_VRS
@@ -927,7 +1087,7 @@ class _Checker:
             return True
         allowed = self.policy.allowed_map.get(keyword)
         if allowed is not None and text is not None and allowed.fullmatch(text):
-            self.notes.add(f"allowance:{keyword}")
+            self.note(f"allowance:{keyword}")
             return None
         if vr in _DATE_VRS and self.dates_ok and keyword not in NEVER_KEPT_DATES:
             return True
@@ -946,7 +1106,7 @@ class _Checker:
         return False
 
     def sequence(self, container: Any, t: int, elem: Any, row: DeidRow | None, depth: int,
-                 encodings: list[str]) -> None:
+                 encodings: tuple[str, ...]) -> None:
         items = self.items_of(container, t, elem)
         if row is not None and len(items) and row.action != "U":
             keyword = row.keyword
@@ -968,7 +1128,7 @@ class _Checker:
         if depth > MAX_NESTING:
             raise _Malformed("sequence nesting too deep")
         designator_elem = item.get(_DESIGNATOR)
-        designator = _text(designator_elem, "SH", ["latin_1"]).upper() if designator_elem is not None else ""
+        designator = _text(designator_elem, "SH", _LATIN_1).upper() if designator_elem is not None else ""
         for tag, raw in item.items():
             t = int(tag)
             if not t & 0xFFFF:
@@ -1034,7 +1194,7 @@ class _Checker:
                 self.refuse("r12_free_text", f"{keyword}:{hit}")
                 return
 
-    def private(self, container: Any, elements: list[tuple[int, Any]], encodings: list[str], depth: int) -> None:
+    def private(self, container: Any, elements: list[tuple[int, Any]], encodings: tuple[str, ...], depth: int) -> None:
         """R11: private elements only with 113111, and each (creator, element) on the allow-list."""
         if "113111" not in self.options:
             self.refuse("r11_private_undeclared")
@@ -1107,7 +1267,7 @@ class _Checker:
             if why:
                 self.refuse("r5_high_risk", why)
         media_elem = self.ds.file_meta._dict.get(0x00020003)  # noqa: SLF001
-        media = _text(media_elem, "UI", ["latin_1"]) if media_elem is not None else ""
+        media = _text(media_elem, "UI", _LATIN_1) if media_elem is not None else ""
         if media != self.top_text("SOPInstanceUID"):
             self.refuse("r15_media_sop_mismatch")
 
@@ -1140,8 +1300,8 @@ class _Checker:
         if not body_part and region is not None:
             for item in self.items_of(self.ds, 0x00082218, region):
                 scheme_elem, code_elem = item.get(_DESIGNATOR), item.get(0x00080100)
-                scheme = _text(scheme_elem, "SH", ["latin_1"]).upper() if scheme_elem is not None else ""
-                code = _text(code_elem, "SH", ["latin_1"]) if code_elem is not None else ""
+                scheme = _text(scheme_elem, "SH", _LATIN_1).upper() if scheme_elem is not None else ""
+                code = _text(code_elem, "SH", _LATIN_1) if code_elem is not None else ""
                 if scheme in {"SCT", "SRT"} and re.fullmatch(r"[A-Z0-9-]{1,20}", code):
                     body_part = f"{scheme}:{code}"
                     break
@@ -1170,7 +1330,8 @@ class _Checker:
         study = self.top_text("StudyInstanceUID")
         study_key = hashlib.sha256(study.encode()).hexdigest()[:16] if study else ""
         self.declaration()
-        self.walk(self.ds.file_meta, 0, ["latin_1"])
+        self._memo = _memo_for(self.policy, (self.options, self.patient_digits))
+        self.walk(self.ds.file_meta, 0, _LATIN_1)
         self.walk(self.ds, 0, self.top_encodings)
         if self.tail is not None:
             self.walk(self.tail, 0, self.top_encodings)
