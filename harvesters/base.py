@@ -111,6 +111,23 @@ class HarvestContext:
             self.refused_paths.append((path, reason))
 
 
+def within_roots(path: str) -> Path:
+    """The real path of a location, refused unless it lies inside ATLAS_HARVEST_FILE_ROOTS (symlinks resolved).
+
+    Settings are the only way to widen where harvesters read: no source, curator or API call can.
+    """
+    import os
+
+    from django.conf import settings
+
+    real = Path(os.path.realpath(path))
+    if any(real.is_relative_to(root) for root in settings.ATLAS_HARVEST_FILE_ROOTS):
+        return real
+    raise HarvestError(
+        f"{path!r} is outside the folders harvesters may read (ATLAS_HARVEST_FILE_ROOTS)", code="location_not_allowed"
+    )
+
+
 def path_hash(path: str) -> str:
     """What the catalogue database may keep of a refused file's path (PRIVACY.md R18).
 

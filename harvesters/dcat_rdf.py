@@ -9,15 +9,11 @@ loop guard and a page limit. A local file location must lie inside ATLAS_HARVEST
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from django.conf import settings
-
 from catalogue.dcat.parser import RdfParseError, format_for_path, parse_rdf
-from harvesters.base import Harvester, HarvestError, StagedItem
+from harvesters.base import Harvester, HarvestError, StagedItem, within_roots
 from harvesters.fetch import fetch
 from harvesters.safe_rdf import check_rdf_bytes
 
@@ -29,16 +25,6 @@ CONTENT_TYPE_FORMATS = {
     "application/json": "json-ld",
 }
 MAX_PAGES_DEFAULT = 100
-
-
-def _within_roots(path: str) -> Path:
-    real = os.path.realpath(path)
-    for root in settings.ATLAS_HARVEST_FILE_ROOTS:
-        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
-            return Path(real)
-    raise HarvestError(
-        f"{path!r} is outside the folders harvesters may read (ATLAS_HARVEST_FILE_ROOTS)", code="location_not_allowed"
-    )
 
 
 class DcatRdfHarvester(Harvester):
@@ -76,7 +62,7 @@ class DcatRdfHarvester(Harvester):
             return result.body, self._format(result.final_url, result.content_type), result.final_url
         if scheme and scheme != "file" and len(scheme) > 1:
             raise HarvestError(f"scheme {scheme!r} is not allowed for a feed", code="scheme_not_allowed")
-        path = _within_roots(location[7:] if location.startswith("file://") else location)
+        path = within_roots(location[7:] if location.startswith("file://") else location)
         try:
             return path.read_bytes(), self._format(str(path)), path.as_uri()
         except OSError as exc:

@@ -11,13 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-from django.conf import settings
 
 from catalogue.descriptors import (
     AgentRef,
@@ -28,7 +24,7 @@ from catalogue.descriptors import (
     LangText,
 )
 from catalogue.selectors import concept_resolve
-from harvesters.base import Harvester, HarvestError, StagedItem, StageErrorInfo
+from harvesters.base import Harvester, HarvestError, StagedItem, StageErrorInfo, within_roots
 from harvesters.dicom_folder.detectors import detect as find_personal_data
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -91,16 +87,6 @@ SUBJECT_LEVEL = {"patient_id", "patientid", "subject_id", "patient", "patient_na
 
 class SheetError(HarvestError):
     pass
-
-
-def _within_roots(path: str) -> Path:
-    real = os.path.realpath(path)
-    for root in settings.ATLAS_HARVEST_FILE_ROOTS:
-        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
-            return Path(real)
-    raise SheetError(
-        f"{path!r} is outside the folders harvesters may read (ATLAS_HARVEST_FILE_ROOTS)", code="location_not_allowed"
-    )
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -280,7 +266,7 @@ class DescriptorSheetHarvester(Harvester):
     OPTIONS = {"format": "csv or json (default: from the file extension)"}
 
     def gather(self) -> Iterator[StagedItem]:
-        path = _within_roots(self.context.location)
+        path = within_roots(self.context.location)
         fmt = self.context.options.get("format") or path.suffix.lower().lstrip(".")
         if fmt not in {"csv", "json"}:
             raise SheetError(f"unknown sheet format {fmt!r} (csv or json)", code="unknown_format")
