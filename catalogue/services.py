@@ -46,6 +46,10 @@ from catalogue.signals import dataset_changed
 logger = logging.getLogger(__name__)
 
 
+# The source default for distributions that name no licence (the descriptor has no dataset-level licence).
+DISTRIBUTION_LICENSE_DEFAULT = "license"
+
+
 class UpsertOutcome(models.TextChoices):
     CREATED = "created"
     UPDATED = "updated"
@@ -169,9 +173,14 @@ def _empty(value: Any) -> bool:
 
 
 def _with_defaults(descriptor: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    out = dict(descriptor)
+    """A record with its source's defaults in the fields it left empty ("license" applies to distributions)."""
+    out = copy.deepcopy(descriptor)
     for name, value in defaults.items():
-        if _empty(out.get(name)):
+        if name == DISTRIBUTION_LICENSE_DEFAULT:
+            for dist in out.get("distributions") or []:
+                if not dist.get("license"):
+                    dist["license"] = value
+        elif _empty(out.get(name)):
             out[name] = value
     return out
 
@@ -529,6 +538,10 @@ def dataset_override_clear(*, dataset: Dataset, field: str) -> Dataset:
 def source_defaults_set(*, source: Source, defaults: dict[str, Any]) -> Source:
     """Replace a source's curator-set defaults and re-merge its datasets."""
     for name, value in defaults.items():
+        if name == DISTRIBUTION_LICENSE_DEFAULT:
+            if not isinstance(value, str) or "://" not in value:
+                raise ValidationError("the licence default must be a licence IRI", code="invalid_value", field=name)
+            continue
         if name not in DatasetDescriptor.DEFAULTABLE_FIELDS:
             raise ValidationError(f"{name!r} cannot be a source default", code="unknown_field", field=name)
         _check_field_value(name, value)

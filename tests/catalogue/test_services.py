@@ -341,3 +341,17 @@ def test_an_iri_of_another_vocabulary_does_not_land_in_the_wrong_field(vocab, so
     dataset = dataset_upsert(descriptor=make_descriptor("wrong", access_rights=licence), source=source).dataset
     dataset.refresh_from_db()
     assert dataset.access_rights is None
+
+
+def test_a_source_licence_default_applies_to_distributions_without_one(vocab, source):
+    cc0 = iri("licence", "CC0")
+    services.source_defaults_set(source=source, defaults={"license": iri("licence", "CC_BY_4_0")})
+    from tests.factories import EHDS, DistributionDescriptor
+
+    dists = (DistributionDescriptor(access_urls=("https://a.example",), applicable_legislation=(EHDS,)),
+             DistributionDescriptor(access_urls=("https://b.example",), applicable_legislation=(EHDS,), license=cc0))
+    dataset = dataset_upsert(descriptor=make_descriptor("lic", distributions=dists), source=source).dataset
+    licences = {tuple(d.access_urls): d.license.code for d in dataset.distributions.all()}
+    assert licences == {("https://a.example",): "CC_BY_4_0", ("https://b.example",): "CC0"}
+    with pytest.raises(ValidationError):
+        services.source_defaults_set(source=source, defaults={"license": 5})

@@ -300,3 +300,19 @@ def test_an_item_with_an_overlong_identifier_is_an_error_and_nothing_is_withdraw
     assert job.status == JobStatus.COMPLETED
     assert job.report["datasets"]["withdrawn"] == 0 and job.report["withdrawals_skipped"]
     assert StageError.objects.filter(job=job, code="guid_too_long").count() == 1
+
+
+def test_curators_see_their_sources_jobs_and_reports_in_the_admin(sheet_source, client):
+    from django.contrib.auth import get_user_model
+
+    job = run(sheet_source)
+    user = get_user_model().objects.create_user("curator", password="x-long-password-9", is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_harvestjob", "view_harvestsource"]))
+    sheet_source.source.curators.add(user)
+    client.force_login(user)
+    page = client.get(f"/admin/harvesters/harvestjob/{job.pk}/change/")
+    assert page.status_code == 200
+    assert "integrated_over_identified" in page.content.decode()
+    assert client.get("/admin/harvesters/harvestsource/").status_code == 200
