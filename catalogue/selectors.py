@@ -7,12 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from catalogue.descriptors import DatasetDescriptor
 from catalogue.errors import NotFound
 from catalogue.models import Concept, ConceptKey, Dataset, DatasetProvenance, DatasetStatus, Distribution
-
-
-def concept_key(value: str) -> str:
-    """Normalise a lookup key: casefolded, blanks collapsed, no trailing slash on IRIs."""
-    key = " ".join(value.split()).casefold()
-    return key[:-1] if key.endswith("/") and "://" in key else key
+from catalogue.vocabularies.crosscheck import concept_key  # the one key normalisation, shared with the loader
 
 
 def concept_resolve(*, scheme: str, value: str) -> Concept | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,8 @@ from django.db import transaction
 
 from catalogue.errors import VocabularyError
 from catalogue.models import Concept, ConceptKey, ConceptScheme
-from catalogue.selectors import concept_key
+from catalogue.vocabularies.crosscheck import Concept as CsvConcept
+from catalogue.vocabularies.crosscheck import SchemeRow, lookup_keys, read_scheme_csv, read_schemes_index
 
 DATA_DIR = Path(__file__).resolve().parent / "vocabularies" / "data"
 OUR_PREFIX = "https://atlas.example.eu/"
@@ -26,55 +26,24 @@ class LoadReport:
     per_scheme: dict[str, int] = field(default_factory=dict)
 
 
-def _split(value: str) -> list[str]:
-    return [v.strip() for v in (value or "").split("|") if v.strip()]
-
-
-def _pairs(value: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for item in _split(value):
-        key, _, val = item.partition(":")
-        if not val:
-            raise VocabularyError(f"malformed pair {item!r} (expected key:value)")
-        out.setdefault(key.strip(), []).append(val.strip())
-    return out
-
-
 def _iri(value: str) -> str:
     """Rewrite our own IRIs under ATLAS_BASE_URL, so every IRI the catalogue mints shares one base."""
     return settings.ATLAS_BASE_URL + value[len(OUR_PREFIX):] if value.startswith(OUR_PREFIX) else value
 
 
-def read_vocabularies(data_dir: Path = DATA_DIR) -> dict[str, tuple[dict[str, str], list[dict[str, object]]]]:
-    """Parse schemes.csv and every scheme file into {slug: (scheme row, concept rows)}."""
-    schemes: dict[str, tuple[dict[str, str], list[dict[str, object]]]] = {}
-    with open(data_dir / "schemes.csv", encoding="utf-8", newline="") as fh:
-        scheme_rows = list(csv.DictReader(fh))
-    for row in scheme_rows:
-        path = data_dir / row["file"]
-        concepts: list[dict[str, object]] = []
-        with open(path, encoding="utf-8", newline="") as fh:
-            for line, raw in enumerate(csv.DictReader(fh), start=2):
-                if not (raw.get("code") or "").strip() or not (raw.get("iri") or "").strip():
-                    raise VocabularyError(f"{path.name}:{line}: every concept needs a code and an IRI")
-                concepts.append({
-                    "code": raw["code"].strip(),
-                    "iri": _iri(raw["iri"].strip()),
-                    "label": (raw.get("label") or raw["code"]).strip(),
-                    "labels": {k: v[0] for k, v in _pairs(raw.get("labels", "")).items()},
-                    "synonyms": _split(raw.get("synonyms", "")),
-                    "parent": (raw.get("parent") or "").strip(),
-                    "alt_iris": [_iri(v) for v in _split(raw.get("alt_iris", ""))],
-                    "mappings": _pairs(raw.get("mappings", "")),
-                })
+def read_vocabularies(data_dir: Path = DATA_DIR) -> dict[str, tuple[SchemeRow, list[CsvConcept]]]:
+    """Parse the data files with the cross-check module's reader, our own IRIs rewritten under the base URL."""
+    schemes: dict[str, tuple[SchemeRow, list[CsvConcept]]] = {}
+    for row in read_schemes_index(data_dir):
+        concepts = read_scheme_csv(data_dir / row["file"])
+        for concept in concepts:
+            if not concept["code"] or not concept["iri"]:
+                raise VocabularyError(f"{row['file']}:{concept['line']}: every concept needs a code and an IRI")
+            concept["iri"] = _iri(concept["iri"])
+            concept["alt_iris"] = [_iri(v) for v in concept["alt_iris"]]
+            concept["label"] = concept["label"] or concept["code"]
         schemes[row["slug"]] = ({**row, "iri": _iri(row["iri"])}, concepts)
     return schemes
-
-
-def _keys_for(concept: dict[str, object]) -> set[str]:
-    values = [concept["iri"], concept["code"], concept["label"], *concept["alt_iris"], *concept["synonyms"]]  # type: ignore[misc]
-    values += list(concept["labels"].values())  # type: ignore[union-attr]
-    return {concept_key(str(v)) for v in values if v}
 
 
 @transaction.atomic
@@ -120,7 +89,7 @@ def load_vocabularies(data_dir: Path = DATA_DIR) -> LoadReport:
                 concept.parent = parent
                 concept.save(update_fields=["parent"])
         _check_acyclic(slug, by_code)
-        wanted = {(key, c.pk) for row in concepts for c in [by_code[str(row["code"])]] for key in _keys_for(row)}
+        wanted = {(key, c.pk) for row in concepts for c in [by_code[str(row["code"])]] for key in lookup_keys(row)}
         seen: dict[str, int] = {}
         for key, pk in sorted(wanted):
             if key in seen and seen[key] != pk:

@@ -112,7 +112,8 @@ def split_pairs(value: str | None) -> dict[str, list[str]]:
 
 
 def concept_key(value: str) -> str:
-    """Normalise a lookup key exactly like ``catalogue.selectors.concept_key`` (kept in step by a test)."""
+    """Normalise a lookup key: casefolded, blanks collapsed, no trailing slash on IRIs (the loader and
+    ``catalogue.selectors`` use this one function)."""
     key = " ".join(value.split()).casefold()
     return key[:-1] if key.endswith("/") and "://" in key else key
 
