@@ -10,6 +10,7 @@ import dj_database_url
 import django_cache_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config import paths
 from config.env import base_url, env_bool, env_int, env_list, env_paths, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,8 +50,9 @@ ATLAS_HARVEST_PRIVATE_HOSTS = env_list("ATLAS_HARVEST_PRIVATE_HOSTS")
 # The atlas catalogue's publisher (dct:publisher of the dcat:Catalog, mandatory in DCAT-AP 3).
 ATLAS_PUBLISHER_NAME = env_str("ATLAS_PUBLISHER_NAME", "European Cancer Imaging Atlas")
 ATLAS_PUBLISHER_EMAIL = env_str("ATLAS_PUBLISHER_EMAIL")
-# Official SHACL shapes for validate_dcat (DCAT-AP 3.0.1, HealthDCAT-AP R8); default: ../shared/reference/shapes.
-ATLAS_SHAPES_DIR = env_str("ATLAS_SHAPES_DIR", str(BASE_DIR.parent / "shared" / "reference" / "shapes"))
+# Official SHACL shapes for validate_dcat (DCAT-AP 3.0.1, HealthDCAT-AP R8); default: the copy shipped inside the
+# project (catalogue/dcat/shapes, see its NOTICE.md files).
+ATLAS_SHAPES_DIR = env_str("ATLAS_SHAPES_DIR", str(paths.SHAPES_DIR))
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 # HTTPS deployment: secure cookies, HSTS and redirect (set in production behind TLS).

@@ -1,6 +1,6 @@
 """Validate DCAT exports against the official shapes (DCAT-AP 3.0.1, HealthDCAT-AP Release 8), with pySHACL.
 
-What runs, and why this way (../shared/reference/README.md):
+What runs, and why this way:
 
 * DCAT-AP 3.0.1: the validator split `html-shacl/shapes.ttl` + `html-shacl/range.ttl` on the whole document
   (pySHACL rejects the single-file `shacl/ranges.ttl`), and `shapes_recommended.ttl` for warnings.
@@ -13,8 +13,8 @@ What runs, and why this way (../shared/reference/README.md):
   true => hasVariables"): it is dropped when the shapes are loaded and that rule is checked in code here.
 * The controlled-vocabulary shapes need the EU vocabularies loaded as data and are not run.
 
-The shapes are used in place from the shared reference folder (`ATLAS_SHAPES_DIR` setting or environment
-variable, default `../shared/reference/shapes` beside the project), never copied into the code.
+The shapes ship inside the project (`catalogue/dcat/shapes/`, each folder with a NOTICE.md: source, version,
+licence CC BY 4.0, checksums); the `ATLAS_SHAPES_DIR` setting points elsewhere, for a newer release.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ _NAMES = {iri: prefix for prefix, iri in PREFIXES.items()}
 
 
 def shapes_dir() -> Path:
-    """Where the official shapes are: `ATLAS_SHAPES_DIR` (setting, then environment), else ../shared/reference."""
+    """Where the official shapes are: `ATLAS_SHAPES_DIR` (setting, then environment), else the bundled copy."""
     configured: str | None = None
     try:
         from django.conf import settings
@@ -78,7 +78,9 @@ def shapes_dir() -> Path:
     configured = configured or os.environ.get("ATLAS_SHAPES_DIR")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "shapes"
+    from config.paths import SHAPES_DIR
+
+    return SHAPES_DIR
 
 
 def qname(node: Node | str | None) -> str:
