@@ -39,6 +39,7 @@ __all__ = [
     "SUPPRESSED",
     "TOP_AGE_BAND",
     "CohortCounts",
+    "DatasetFigures",
     "DisclosureInputError",
     "PublishedCount",
     "age_band",
@@ -53,6 +54,7 @@ __all__ = [
     "publish_cohort",
     "publish_cohort_total",
     "publish_computed_count",
+    "publish_dataset_figures",
     "publish_dataset_total",
     "publish_distribution",
     "publish_sex_breakdown",
@@ -181,6 +183,78 @@ def dataset_total_withheld(n_subjects: int | None, *, k: int | None = None) -> b
     k = _resolve_k(k)
     n_subjects = _check_total(n_subjects, "n_subjects")
     return n_subjects is not None and n_subjects < k
+
+
+@dataclass(frozen=True)
+class DatasetFigures:
+    """What may be published about one dataset's population and imaging (docs/privacy.md §0.1).
+
+    `small` is True when the dataset has fewer than k subjects (or, with no subject total, fewer than k
+    studies): then its study total is published like its subject total ("<k"), and its sex list, age range
+    and acquisition years are withheld (empty / None) everywhere: API, pages, search documents and facets, RDF.
+    Without this, "<10" subjects next to 1 study, one sex, the 90+ band and one year describe one person.
+    """
+
+    subjects: PublishedCount | None
+    studies: PublishedCount | None
+    series: int | None
+    instances: int | None
+    bytes: int | None
+    sexes: tuple[str, ...]
+    min_age: str | None
+    max_age: str | None
+    age_band_min: int | None
+    age_band_max: int | None
+    year_min: int | None
+    year_max: int | None
+    small: bool
+
+
+def publish_dataset_figures(
+    *,
+    n_subjects: int | None,
+    n_studies: int | None,
+    n_series: int | None = None,
+    n_instances: int | None = None,
+    n_bytes: int | None = None,
+    sexes: Sequence[str] = (),
+    min_age: int | None = None,
+    max_age: int | None = None,
+    year_min: int | None = None,
+    year_max: int | None = None,
+    k: int | None = None,
+) -> DatasetFigures:
+    """Every published figure of a dataset, with the small-dataset rule of §0.1 applied in one place."""
+    k = _resolve_k(k)
+    n_subjects = _check_total(n_subjects, "n_subjects")
+    n_studies = _check_total(n_studies, "n_studies")
+    small = (n_subjects is not None and n_subjects < k) or (n_subjects is None and n_studies is not None and n_studies < k)
+    if small:
+        return DatasetFigures(
+            subjects=publish_dataset_total(n_subjects, k=k),
+            studies=publish_dataset_total(n_studies, k=k),
+            series=_check_total(n_series, "n_series"),
+            instances=_check_total(n_instances, "n_instances"),
+            bytes=_check_total(n_bytes, "n_bytes"),
+            sexes=(), min_age=None, max_age=None, age_band_min=None, age_band_max=None,
+            year_min=None, year_max=None, small=True,
+        )
+    low, high = publish_age_range(min_age, max_age)
+    return DatasetFigures(
+        subjects=publish_dataset_total(n_subjects, k=k),
+        studies=n_studies,
+        series=_check_total(n_series, "n_series"),
+        instances=_check_total(n_instances, "n_instances"),
+        bytes=_check_total(n_bytes, "n_bytes"),
+        sexes=tuple(sorted(set(sexes))),
+        min_age=low,
+        max_age=high,
+        age_band_min=age_band(min_age),
+        age_band_max=age_band(max_age),
+        year_min=year_min,
+        year_max=year_max,
+        small=False,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
+from catalogue import disclosure
 from catalogue.descriptors import DatasetDescriptor
 from catalogue.errors import NotFound
 from catalogue.models import Concept, ConceptKey, Dataset, DatasetProvenance, DatasetStatus, Distribution
@@ -86,3 +87,19 @@ def dataset_descriptors_public(*, chunk_size: int = 500):  # type: ignore[no-unt
     )
     for dataset in qs.iterator(chunk_size=chunk_size):
         yield dataset, dataset_descriptor(dataset=dataset)
+
+
+def dataset_published_figures(*, dataset: Dataset) -> disclosure.DatasetFigures:
+    """The dataset's figures as they may be published (docs/privacy.md §0.1): every reader of counts uses this."""
+    return disclosure.publish_dataset_figures(
+        n_subjects=dataset.n_subjects,
+        n_studies=dataset.n_studies,
+        n_series=dataset.n_series,
+        n_instances=dataset.n_instances,
+        n_bytes=dataset.n_bytes,
+        sexes=[c.code for c in dataset.birth_sex.all()],
+        min_age=dataset.min_age,
+        max_age=dataset.max_age,
+        year_min=dataset.acquisition_year_min,
+        year_max=dataset.acquisition_year_max,
+    )
