@@ -78,9 +78,7 @@ def main() -> None:
         from harvesters.dicom_folder.pool import gate_in_process
         from harvesters.dicom_folder.walker import Candidate, WalkStats, walk_dataset
 
-        reference = ROOT.parent / "shared" / "reference" / "dicom"
-        report = generate(node, subjects=args.subjects, instances=args.instances, seed=1,
-                          reference_dir=reference if reference.is_dir() else None)
+        report = generate(node, subjects=args.subjects, instances=args.instances, seed=1)
         location = os.path.realpath(node)
         files = [
             found.path

@@ -8,9 +8,10 @@ Deterministic: every value comes from a seeded `random.Random` and SHA-256 of th
 produce byte-identical files. Idempotent: a file is only written when its bytes differ from what is on disk, so
 a second run leaves files and modification times untouched (and a re-harvest reads nothing).
 
-The real TCIA files and the pydicom/highdicom test files are copied (not shipped in the code tree) from the
-shared reference folder into "tcia-samples" and "refused-samples" datasets, so the demo report shows an
-accepted real-world dataset and the reasons the other files are refused.
+The real TCIA files shipped with the project (harvesters/dicom_folder/samples, CC BY 3.0, see its NOTICE.md) and
+test files of the installed pydicom package plus one highdicom SEG are copied into "tcia-samples" and
+"refused-samples" datasets, so the demo report shows an accepted real-world dataset and the reasons the other
+files are refused. Every machine gets the same files.
 """
 
 from __future__ import annotations
@@ -252,7 +253,6 @@ class GenerationReport:
     unchanged: int = 0
     files: int = 0
     datasets: list[str] = field(default_factory=list)
-    missing_references: list[str] = field(default_factory=list)
 
 
 def write_if_changed(path: Path, data: bytes, report: GenerationReport) -> None:
@@ -339,14 +339,19 @@ def iter_dataset_files(template: Template, slug: str, *, subjects: int, instance
                 yield f"{study_dir}/seg-{number:02d}/SEG0001{template.extension}", build_instance(spec)
 
 
-TCIA_SAMPLES = ("tcia-via-suyashkumar-dicom/1.dcm", "tcia-via-suyashkumar-dicom/2.dcm",
-                "tcia-via-suyashkumar-dicom/3.dcm")
-REFUSED_SAMPLES = (
-    "pydicom-test-files/CT_small.dcm", "pydicom-test-files/MR_small.dcm",
-    "pydicom-test-files/CT2-series/17106", "pydicom-test-files/CT2-series/17136",
-    "pydicom-test-files/CT2-series/17166", "pydicom-test-files/CT2-series/17196",
-    "highdicom-test-files/seg_image_ct_binary.dcm",
-)
+def sample_files() -> dict[str, tuple[tuple[str, Path], ...]]:
+    """The real sample files of the demo node: folder name -> (name inside the folder, bundled file)."""
+    from config.paths import HIGHDICOM_SEG, TCIA_SAMPLES_DIR, pydicom_sample
+
+    return {
+        "tcia-samples": tuple((name, TCIA_SAMPLES_DIR / name) for name in ("1.dcm", "2.dcm", "3.dcm")),
+        "refused-samples": (
+            ("CT_small.dcm", pydicom_sample("CT_small.dcm")),
+            ("MR_small.dcm", pydicom_sample("MR_small.dcm")),
+            *((f"CT2-series/{name}", pydicom_sample(name)) for name in ("17106", "17136", "17166", "17196")),
+            ("seg_image_ct_binary.dcm", HIGHDICOM_SEG),
+        ),
+    }
 
 
 def _sample_sidecars() -> dict[str, dict[str, Any]]:
@@ -391,7 +396,7 @@ def _sample_sidecars() -> dict[str, dict[str, Any]]:
 
 
 def generate(output: Path, *, datasets: int = 4, subjects: int = 25, instances: int = 10, seed: int = 1,
-             reference_dir: Path | None = None) -> GenerationReport:
+             samples: bool = True) -> GenerationReport:
     """Write the demo folder (see module docstring); return what was written and what was already there."""
     report = GenerationReport()
     output.mkdir(parents=True, exist_ok=True)
@@ -404,19 +409,11 @@ def generate(output: Path, *, datasets: int = 4, subjects: int = 25, instances: 
         write_if_changed(folder / "dataset.json", _json_bytes(_sidecar(template, slug)), report)
         for rel, ds in iter_dataset_files(template, slug, subjects=subjects, instances=instances, seed=seed):
             write_if_changed(folder / rel, to_bytes(ds), report)
-    if reference_dir is not None:
+    if samples:
         sidecars = _sample_sidecars()
-        for folder_name, sources in (("tcia-samples", TCIA_SAMPLES), ("refused-samples", REFUSED_SAMPLES)):
-            copied = 0
-            for rel in sources:
-                source = reference_dir / rel
-                if not source.is_file():
-                    report.missing_references.append(rel)
-                    continue
-                target_rel = rel.split("/", 1)[1]
+        for folder_name, files in sample_files().items():
+            for target_rel, source in files:
                 write_if_changed(output / folder_name / target_rel, source.read_bytes(), report)
-                copied += 1
-            if copied:
-                report.datasets.append(folder_name)
-                write_if_changed(output / folder_name / "dataset.json", _json_bytes(sidecars[folder_name]), report)
+            report.datasets.append(folder_name)
+            write_if_changed(output / folder_name / "dataset.json", _json_bytes(sidecars[folder_name]), report)
     return report

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from harvesters.dicom_folder.demo import DEMO_SOURCE_OPTIONS, generate
@@ -26,27 +25,17 @@ class Command(BaseCommand):
         parser.add_argument("--subjects", type=int, default=25, help="subjects per dataset (default 25)")
         parser.add_argument("--instances", type=int, default=10, help="images per series (default 10)")
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument(
-            "--reference-dir", type=Path, default=Path(settings.BASE_DIR).parent / "shared" / "reference" / "dicom",
-            help="folder with the TCIA/pydicom/highdicom reference files to copy (default ../shared/reference/dicom)",
-        )
         parser.add_argument("--no-samples", action="store_true", help="do not copy the TCIA and refused samples")
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in ("datasets", "subjects", "instances"):
             if not 1 <= options[name] <= 10_000:
                 raise CommandError(f"--{name} must be between 1 and 10000")
-        reference = None if options["no_samples"] else options["reference_dir"]
-        if reference is not None and not reference.is_dir():
-            self.stderr.write(f"reference folder not found, samples skipped: {reference}")
-            reference = None
         started = time.monotonic()
         report = generate(
             options["output_dir"], datasets=options["datasets"], subjects=options["subjects"],
-            instances=options["instances"], seed=options["seed"], reference_dir=reference,
+            instances=options["instances"], seed=options["seed"], samples=not options["no_samples"],
         )
-        for missing in report.missing_references:
-            self.stderr.write(f"reference file missing, skipped: {missing}")
         self.stdout.write(
             f"{report.files} files in {len(report.datasets)} datasets ({', '.join(report.datasets)}): "
             f"{report.written} written, {report.unchanged} unchanged, {time.monotonic() - started:.1f}s"

@@ -1,4 +1,5 @@
-"""Fixtures of the DICOM harvester tests: the reference files, policies, a small generated demo folder, and a
+"""Fixtures of the DICOM harvester tests: the real sample files (shipped, or from the pydicom package),
+ policies, a small generated demo folder, and a
 harvest context whose location is allowed by ATLAS_HARVEST_FILE_ROOTS."""
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from typing import Any
 
 import pytest
 
+from config import paths
 from harvesters.base import HarvestContext, HarvestCounters
 from harvesters.dicom_folder.demo import DEMO_SOURCE_OPTIONS, TCIA_GATE_OPTIONS, generate
 from harvesters.dicom_folder.gate import GatePolicy
 
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "dicom"
-TCIA = REFERENCE / "tcia-via-suyashkumar-dicom"
-PYDICOM = REFERENCE / "pydicom-test-files"
-HIGHDICOM_SEG = REFERENCE / "highdicom-test-files" / "seg_image_ct_binary.dcm"
+TCIA = paths.TCIA_SAMPLES_DIR
+HIGHDICOM_SEG = paths.HIGHDICOM_SEG
+pydicom_sample = paths.pydicom_sample
 
 # Small enough to gate in a second, big enough for several subjects, studies, series and a SEG.
 SMALL_DEMO = {"datasets": 4, "subjects": 3, "instances": 2, "seed": 7}
@@ -38,7 +39,7 @@ def demo_policy() -> GatePolicy:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated demo folder (synthetic datasets + TCIA and refused samples), built once per session."""
     root = tmp_path_factory.mktemp("demo-template")
-    generate(root, reference_dir=REFERENCE, **SMALL_DEMO)
+    generate(root, **SMALL_DEMO)
     return root
 
 

@@ -14,7 +14,7 @@ from pydicom.sequence import Sequence
 
 from harvesters.dicom_folder.demo import TCIA_GATE_OPTIONS, _code_item
 from harvesters.dicom_folder.gate import ACCEPTED, ERROR, REFUSED, GatePolicy, check_file
-from tests.harvesters.dicom.conftest import HIGHDICOM_SEG, PYDICOM, TCIA
+from tests.harvesters.dicom.conftest import HIGHDICOM_SEG, TCIA, pydicom_sample
 
 TCIA_FILES = {
     # file: (modality, body part, sex, age band, year, PatientID)
@@ -70,14 +70,14 @@ def test_each_tcia_option_is_needed(name: str, option: str, expected: str) -> No
 @pytest.mark.parametrize(
     ("path", "primary", "expected"),
     [
-        (PYDICOM / "CT_small.dcm", "r1_not_deidentified",
+        (pydicom_sample("CT_small.dcm"), "r1_not_deidentified",
          {"r2_no_method", "r8_attribute:PatientName", "r10_not_pseudonym:PatientID", "r11_private_undeclared",
           "r16_identity:InstitutionName", "r8_attribute:OtherPatientIDsSequence",
           "r15_denied_root:StudyInstanceUID"}),
-        (PYDICOM / "MR_small.dcm", "r1_not_deidentified",
+        (pydicom_sample("MR_small.dcm"), "r1_not_deidentified",
          {"r2_no_method", "r8_attribute:OperatorsName", "r8_attribute:ImageComments",
           "r8_attribute:DataSetTrailingPadding"}),
-        (PYDICOM / "CT2-series" / "17106", "r8_attribute:AccessionNumber",
+        (pydicom_sample("17106"), "r8_attribute:AccessionNumber",
          {"r8_attribute:PatientName", "r10_mrn:PatientID", "r11_private_undeclared", "r8_attribute:ReasonForStudy",
           "r8_attribute:StudyDate", "r15_denied_root:SOPInstanceUID"}),
         (HIGHDICOM_SEG, "r5_high_risk:ImageType",
@@ -99,7 +99,7 @@ def test_test_files_are_refused_with_the_reasons_a_reviewer_would_give(
 
 
 def test_reasons_never_quote_a_value() -> None:
-    result = check_file(PYDICOM / "CT_small.dcm", GatePolicy())
+    result = check_file(pydicom_sample("CT_small.dcm"), GatePolicy())
     text = " ".join(result.reasons + result.notes)
     for value in ("CompressedSamples", "1CT1", "JFK", "ISOVUE", "20040119", "5962.1.1.1.1.1"):
         assert value not in text
@@ -154,14 +154,14 @@ def test_a_file_without_dicm_preamble_is_refused_as_not_part10(tmp_path: Path) -
     text.write_text("not a DICOM file at all")
     raw = tmp_path / "raw"
     # A bare dataset without preamble or file meta: readable with force=True, which P2 forbids.
-    raw.write_bytes((PYDICOM / "CT_small.dcm").read_bytes()[128 + 4 + 204:])
+    raw.write_bytes((pydicom_sample("CT_small.dcm")).read_bytes()[128 + 4 + 204:])
     for path in (text, raw):
         assert check_file(path, GatePolicy()).reasons == ("p2_not_part10",)
 
 
 def test_a_dicm_file_without_file_meta_is_refused_as_not_part10(tmp_path: Path) -> None:
     path = tmp_path / "nometa.dcm"
-    source = (PYDICOM / "CT_small.dcm").read_bytes()
+    source = (pydicom_sample("CT_small.dcm")).read_bytes()
     meta_end = 128 + 4 + 12 + int.from_bytes(source[140:144], "little")
     path.write_bytes(source[:132] + source[meta_end:])
     assert check_file(path, GatePolicy()).reasons == ("p2_not_part10",)

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from harvesters.dicom_folder.demo import DEMO_SOURCE_OPTIONS
 from harvesters.dicom_folder.gate import ACCEPTED, GatePolicy, check_file
 from harvesters.dicom_folder.sidecar import read_sidecar
-from tests.harvesters.dicom.conftest import REFERENCE
 
 
 def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -22,7 +21,7 @@ def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
 def _run(output: Path, *args: str) -> str:
     out = io.StringIO()
     call_command("generate_demo_dicom", str(output), "--subjects", "2", "--instances", "2",
-                 "--reference-dir", str(REFERENCE), *args, stdout=out)
+                 *args, stdout=out)
     return out.getvalue()
 
 
