@@ -1,6 +1,5 @@
-"""Fixtures of the DICOM harvester tests: the real sample files (shipped, or from the pydicom package),
- policies, a small generated demo folder, and a
-harvest context whose location is allowed by ATLAS_HARVEST_FILE_ROOTS."""
+"""Fixtures of the DICOM harvester tests: the real sample files (shipped, or from the pydicom package), policies,
+a small generated demo folder, and a harvest context whose location is allowed by ATLAS_HARVEST_FILE_ROOTS."""
 
 from __future__ import annotations
 
