@@ -4,9 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PORT
-# The demo harvests read only these folders (the settings refuse anything else).
-REFERENCE := $(abspath $(CURDIR)/../shared/reference)
-ATLAS_HARVEST_FILE_ROOTS ?= $(CURDIR)/var/demo:$(REFERENCE)
+# The demo harvests read only this folder (the settings refuse anything else).
+ATLAS_HARVEST_FILE_ROOTS ?= $(CURDIR)/var/demo
 export ATLAS_HARVEST_FILE_ROOTS
 
 .PHONY: run test venv dev-venv setup serve lint clean

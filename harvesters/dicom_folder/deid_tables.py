@@ -1,46 +1,71 @@
-"""PS3.15 Table E.1-1 attribute actions (X, Z, D, U and their combinations) as data the gate can match fast.
+"""DICOM PS3.15 Table E.1-1 as the de-identification gate uses it (docs/deid-gate.md).
 
-Why a shipped JSON and not the markdown: the gate runs in worker processes on data-holder nodes and must not
-depend on the design folder; the table is generated once from `DEID-TAGS.md` with
-`python -m harvesters.dicom_folder.deid_tables /path/to/DEID-TAGS.md` and a test checks that the shipped file
-still equals a fresh parse of the markdown, so the two cannot drift.
+The table ships as `data/ps3.15-annex-e.csv` (`config.paths.DEID_TABLE`; edition, source and licence status in
+`data/NOTICE.md`): one row per attribute with its Basic Profile action (X, Z, D, U and their combinations)
+and the marks (K keep, C clean) of the ten option columns. The gate reads it through `load_deid_table()`
+once per process; a malformed row stops the load with the file, line and field, never a half-read table.
 
-Also here: which attributes each declared de-identification option (PS3.15 Table CID 7050 codes) lets a file
-keep. PS3.15 E.3 describes the options; the keyword sets below are the subset of Table E.1-1's option columns
-this atlas honours, narrowed on purpose where the standard would keep patient-level free text (see GATE notes in
-SIDECAR.md).
+Also here, and checked against the table's option columns by tests/harvesters/dicom/test_deid_table.py: which
+attributes each declared option (PS3.16 CID 7050 codes) lets a file keep in this atlas, and which marks of the
+table the gate does not honour on purpose (`NOT_HONOURED`), narrowing the standard where it would keep free
+text about a patient, site addresses or dates outside the date options.
 """
 
 from __future__ import annotations
 
-import json
+import csv
+import io
 import re
-import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-SHIPPED_TABLE = DATA_DIR / "deid_tags.json"
+from config.paths import DEID_TABLE
 
-_SECTION = re.compile(r"^\*\*(?P<action>[XZDU/\\*]+)(?::[^*]*)?\*\*\s*$", re.M)
-_ENTRY = re.compile(
-    r"^\((?P<g>[0-9A-Fa-fx]{4}),(?P<e>[0-9A-Fa-fx]{4})\)"
-    r"(?:\s*[\u2013-]\s*\((?P<g2>[0-9A-Fa-f]{4}),(?P<e2>[0-9A-Fa-f]{4})\))?"
-    r"\s+(?P<name>.+?)\s*$"
-)
-# Names of the attributes whose tag has "xx" group wildcards (no pydicom keyword exists for the pattern).
-_MASKED_KEYWORDS = {"50xxxxxx": "CurveData", "60xx4000": "OverlayComments", "60xx3000": "OverlayData"}
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+BASIC_PROFILE_ACTIONS = frozenset({"X", "Z", "D", "U", "Z/D", "X/Z", "X/D", "X/Z/D", "X/Z/U*"})
+OPTION_MARKS = frozenset({"", "K", "C"})
+# CSV column -> the option's PS3.16 CID 7050 code, in the standard's column order.
+OPTION_COLUMNS: dict[str, str] = {
+    "retain_safe_private": "113111",
+    "retain_uids": "113110",
+    "retain_device_identity": "113109",
+    "retain_institution_identity": "113112",
+    "retain_patient_characteristics": "113108",
+    "retain_long_full_dates": "113106",
+    "retain_long_modified_dates": "113107",
+    "clean_descriptors": "113105",
+    "clean_structured_content": "113104",
+    "clean_graphics": "113103",
+}
+COLUMNS = ("tag", "keyword", "name", "basic_profile", *OPTION_COLUMNS)
+PRIVATE_TAG = "(gggg,eeee)"  # the table's "Private Attributes" row: every element of an odd group
+_TAG = re.compile(r"\((?P<g>[0-9A-F]{4}|[0-9A-F]{2}xx),(?P<e>[0-9A-F]{4}|xxxx)\)")
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9]{1,79}")
+_MAX_BYTES = 1 << 20
+
+
+class DeidTableError(ValueError):
+    """The shipped table cannot be read: names the file, the line and what is wrong."""
+
+    def __init__(self, source: str, line: int, message: str) -> None:
+        super().__init__(f"{source}, line {line}: {message}")
+        self.source, self.line = source, line
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class DeidRow:
-    """One attribute of Table E.1-1: `pattern` is 8 hex digits where "x" matches any nibble."""
+    """One attribute of Table E.1-1: `pattern` is 8 hex digits where "x" matches any nibble.
+
+    `options` holds the option columns that mark the attribute, as (CID 7050 code, "K" or "C") pairs.
+    """
 
     pattern: str
     keyword: str
     name: str
     action: str  # "X", "Z", "D", "U", "Z/D", "X/Z", "X/D", "X/Z/D", "X/Z/U*"
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def mask_value(self) -> tuple[int, int]:
@@ -61,65 +86,107 @@ class DeidRow:
     def tag_text(self) -> str:
         return f"({self.pattern[:4].upper()},{self.pattern[4:].upper()})".replace("X", "x")
 
-
-def _keyword(pattern: str, name: str) -> str:
-    from pydicom.datadict import keyword_for_tag
-
-    if pattern in _MASKED_KEYWORDS:
-        return _MASKED_KEYWORDS[pattern]
-    keyword = keyword_for_tag(int(pattern, 16))
-    if keyword:
-        return keyword
-    # Not in pydicom's dictionary (newer than its DICOM edition): derive a stable CamelCase name.
-    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", name) if w)
+    def mark(self, code: str) -> str:
+        """"K", "C" or "" for the option with this CID 7050 code."""
+        return dict(self.options).get(code, "")
 
 
-def parse_deid_markdown(text: str) -> list[DeidRow]:
-    """Every attribute row of DEID-TAGS.md, ranges such as the GPS block expanded to the tags pydicom knows."""
-    from pydicom.datadict import dictionary_has_tag
+@dataclass(frozen=True, slots=True)
+class DeidTable:
+    """The attributes with a tag (exact or group-masked) and the separate "Private Attributes" row."""
 
-    rows: list[DeidRow] = []
-    matches = list(_SECTION.finditer(text))
-    if not matches:
-        raise ValueError("no **ACTION** sections found: not the DEID-TAGS.md format")
-    for i, match in enumerate(matches):
-        action = match.group("action").replace("\\", "")
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        body = " ".join(text[match.end():end].split())
-        if not body:
-            raise ValueError(f"section {action} is empty")
-        for raw in body.rstrip(".").split("; "):
-            entry = _ENTRY.match(raw.strip())
-            if entry is None:
-                raise ValueError(f"section {action}: cannot parse entry {raw[:60]!r}")
-            g, e, name = entry.group("g").lower(), entry.group("e").lower(), entry.group("name")
-            if entry.group("g2"):
-                start, stop = int(g + e, 16), int(entry.group("g2") + entry.group("e2"), 16)
-                expanded = [t for t in range(start, stop + 1) if dictionary_has_tag(t)]
-                if not expanded:
-                    raise ValueError(f"range {raw[:40]!r} expands to no known tag")
-                for tag in expanded:
-                    pattern = f"{tag:08x}"
-                    rows.append(DeidRow(pattern, _keyword(pattern, name), _keyword(pattern, name), action))
+    rows: tuple[DeidRow, ...]
+    private: DeidRow
+
+    def marked(self, code: str) -> frozenset[str]:
+        """Keywords of the attributes the option with this CID 7050 code marks K or C."""
+        return frozenset(r.keyword for r in self.rows if r.mark(code))
+
+
+def _row(record: dict[str, str], source: str, line: int) -> DeidRow:
+    tag, keyword, name, action = (record[c] for c in ("tag", "keyword", "name", "basic_profile"))
+    if action not in BASIC_PROFILE_ACTIONS:
+        raise DeidTableError(source, line, f"basic_profile {action!r} is not one of {sorted(BASIC_PROFILE_ACTIONS)}")
+    options = []
+    for column, code in OPTION_COLUMNS.items():
+        mark = record[column]
+        if mark not in OPTION_MARKS:
+            raise DeidTableError(source, line, f"{column} {mark!r} is not K, C or empty")
+        if mark:
+            options.append((code, mark))
+    if not name.strip() or name != name.strip():
+        raise DeidTableError(source, line, "name is empty or has surrounding spaces")
+    if tag == PRIVATE_TAG:
+        if keyword:
+            raise DeidTableError(source, line, "the Private Attributes row has no keyword")
+        return DeidRow("ggggeeee", "", name, action, tuple(options))
+    match = _TAG.fullmatch(tag)
+    if match is None:
+        raise DeidTableError(source, line, f"tag {tag!r} is not (GGGG,EEEE), (GGxx,EEEE), (GGxx,xxxx) or {PRIVATE_TAG}")
+    if not _KEYWORD.fullmatch(keyword):
+        raise DeidTableError(source, line, f"keyword {keyword!r} is not a DICOM keyword")
+    return DeidRow((match.group("g") + match.group("e")).lower(), keyword, name, action, tuple(options))
+
+
+def parse_deid_table(text: str, *, source: str = "ps3.15-annex-e.csv") -> DeidTable:
+    """Parse the CSV text strictly: exact header, every field checked, no duplicate tag or keyword."""
+    if "\x00" in text:
+        raise DeidTableError(source, 1, "NUL byte in the file")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None or tuple(header) != COLUMNS:
+            raise DeidTableError(source, 1, f"header must be {','.join(COLUMNS)}")
+        rows: list[DeidRow] = []
+        private: DeidRow | None = None
+        seen_patterns: set[str] = set()
+        seen_keywords: set[str] = set()
+        for fields in reader:
+            line = reader.line_num
+            if len(fields) != len(COLUMNS):
+                raise DeidTableError(source, line, f"{len(fields)} fields, expected {len(COLUMNS)}")
+            row = _row(dict(zip(COLUMNS, fields, strict=True)), source, line)
+            if row.pattern == "ggggeeee":
+                if private is not None:
+                    raise DeidTableError(source, line, "a second Private Attributes row")
+                private = row
                 continue
-            pattern = g + e
-            rows.append(DeidRow(pattern, _keyword(pattern, name), name, action))
-    return rows
+            if row.pattern in seen_patterns or row.keyword in seen_keywords:
+                raise DeidTableError(source, line, f"{row.tag_text} {row.keyword} is listed twice")
+            seen_patterns.add(row.pattern)
+            seen_keywords.add(row.keyword)
+            rows.append(row)
+    except csv.Error as exc:
+        raise DeidTableError(source, reader.line_num, f"not valid CSV ({exc})") from exc
+    if private is None:
+        raise DeidTableError(source, reader.line_num, f"no Private Attributes row ({PRIVATE_TAG})")
+    if not rows:
+        raise DeidTableError(source, reader.line_num, "no attribute rows")
+    return DeidTable(tuple(rows), private)
 
 
-def write_shipped_rows(rows: list[DeidRow], path: Path = SHIPPED_TABLE) -> None:
-    payload = {
-        "source": "DEID-TAGS.md (PS3.15 Table E.1-1, DICOM 2024b via KitwareMedical/dicom-anonymizer 3cd5853)",
-        "rows": [asdict(r) for r in rows],
-    }
-    path.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def load_deid_table(path: Path = DEID_TABLE) -> DeidTable:
+    """Read and check the shipped table (`config.paths.DEID_TABLE` unless told otherwise)."""
+    data = path.read_bytes()
+    if len(data) > _MAX_BYTES:
+        raise DeidTableError(path.name, 1, f"larger than {_MAX_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DeidTableError(path.name, line, "not UTF-8") from exc
+    return parse_deid_table(text, source=path.name)
 
 
 @lru_cache(maxsize=1)
+def shipped_table() -> DeidTable:
+    """The table the gate follows, read once per process."""
+    return load_deid_table()
+
+
 def shipped_rows() -> tuple[DeidRow, ...]:
-    """The table the gate uses (generated from DEID-TAGS.md; see module docstring)."""
-    data = json.loads(SHIPPED_TABLE.read_text(encoding="utf-8"))
-    return tuple(DeidRow(**row) for row in data["rows"])
+    """The attribute rows the gate matches elements against (the Private Attributes row is R11's)."""
+    return shipped_table().rows
 
 
 # ------------------------------------------------------------------------------------------------ options
@@ -140,48 +207,50 @@ DCM_OPTIONS: dict[str, str] = {
     "113112": "Retain Institution Identity Option",
 }
 
-# 113108: physical characteristics PS3.15 keeps ("K"). The "C" free-text ones (Allergies, MedicalAlerts,
-# AdditionalPatientHistory, SpecialNeeds, PatientState) are deliberately NOT kept: free text about a patient.
+# What each option lets a file keep in this atlas: the table's K and C marks of that option, minus
+# NOT_HONOURED below. A kept text value still passes the R12 detectors (except device and institution
+# identity, which are names of machines and sites, not of people) and is never copied into the catalogue.
+
+# 113108: physical characteristics the table keeps (K).
 RETAIN_PATIENT_CHARACTERISTICS = frozenset({
     "PatientAge", "PatientSex", "PatientSize", "PatientWeight", "EthnicGroup", "SmokingStatus",
     "PregnancyStatus", "PatientSexNeutered",
 })
 
-# 113109: device identity (Table E.1-1 "Rtn. Dev. Id. Opt." column, the attributes present in DEID-TAGS.md).
+# 113109: device identity (K, and the stations' own AE titles, which the table marks C).
 RETAIN_DEVICE_IDENTITY = frozenset({
     "CassetteID", "DetectorID", "DeviceSerialNumber", "DeviceUID", "GantryID", "GeneratorID",
-    "PerformedStationAETitle", "PerformedStationGeographicLocationCodeSequence", "PerformedStationName",
-    "PerformedStationNameCodeSequence", "PlateID", "ScheduledStationAETitle",
-    "ScheduledStationGeographicLocationCodeSequence", "ScheduledStationName", "ScheduledStationNameCodeSequence",
-    "SourceSerialNumber", "StationName", "UniqueDeviceIdentifier", "UDISequence", "XRayDetectorID",
-    "XRayDetectorLabel", "XRaySourceID", "DeviceLabel", "DeviceAlternateIdentifier",
-    "ManufacturerDeviceIdentifier", "DeviceDescription", "LongDeviceDescription", "LensSerialNumber",
-    "LensMake", "LensModel", "LensSpecification", "TreatmentMachineName", "TransducerIdentificationSequence",
-    "ModifyingDeviceID",
+    "PerformedStationAETitle", "ScheduledStationAETitle", "PerformedStationGeographicLocationCodeSequence",
+    "PerformedStationName", "PerformedStationNameCodeSequence",
+    "PlateID", "ScheduledStationGeographicLocationCodeSequence", "ScheduledStationName",
+    "ScheduledStationNameCodeSequence", "SourceSerialNumber", "StationName", "UniqueDeviceIdentifier",
+    "UDISequence", "XRayDetectorID", "XRayDetectorLabel", "XRaySourceID", "DeviceLabel",
+    "ManufacturerDeviceIdentifier", "DeviceDescription", "LensSerialNumber", "LensMake", "LensModel",
+    "LensSpecification", "TreatmentMachineName", "TransducerIdentificationSequence", "ModifyingDeviceID",
 })
 
-# 113112: institution identity.
+# 113112: institution identity (K).
 RETAIN_INSTITUTION_IDENTITY = frozenset({
     "InstitutionName", "InstitutionAddress", "InstitutionCodeSequence", "InstitutionalDepartmentName",
     "InstitutionalDepartmentTypeCodeSequence",
 })
 
-# 113105: descriptions of the procedure/series the standard keeps after cleaning ("C"). They stay subject to
-# the R12 free-text detectors. Patient-level comments (PatientComments, VisitComments, IdentifyingComments,
-# ImageComments ...) are NOT in this set: the atlas never needs them and they are where names hide.
+# 113105: descriptions of the procedure and series the table keeps after cleaning (C).
 CLEAN_DESCRIPTORS = frozenset({
     "StudyDescription", "SeriesDescription", "ProtocolName", "PerformedProcedureStepDescription",
     "ScheduledProcedureStepDescription", "RequestedProcedureDescription", "AcquisitionDeviceProcessingDescription",
     "DerivationDescription", "ContrastBolusAgent", "ClinicalTrialSeriesDescription",
-    "ClinicalTrialTimePointDescription", "ClinicalTrialProtocolName", "AcquisitionProtocolDescription",
-    "RequestedSeriesDescription", "AdmittingDiagnosesDescription", "DischargeDiagnosisDescription",
+    "ClinicalTrialTimePointDescription", "AcquisitionProtocolDescription", "RequestedSeriesDescription",
+    "AdmittingDiagnosesDescription", "DischargeDiagnosisDescription",
 })
 
-# 113104: structured content kept after cleaning; every nested element is still checked one by one.
+# 113104: structured content kept after cleaning (C); every nested element is still checked one by one.
 CLEAN_STRUCTURED_CONTENT = frozenset({"ContentSequence", "AcquisitionContextSequence"})
 
-# Dates never kept, whatever option is declared (R14: a birth date is never stored; derive age bands instead).
-NEVER_KEPT_DATES = frozenset({"PatientBirthDate", "PatientBirthTime", "LastMenstrualDate"})
+# Date and time attributes no option keeps. The table's date columns (113106 K, 113107 C) do not mark
+# PatientBirthDate, PatientBirthTime or GPSTimeStamp; LastMenstrualDate is marked, but R14 keeps no date that
+# dates a person's body. Every other DA/DT/TM element may stay under 113106 or 113107 (only its year is stored).
+NEVER_KEPT_DATES = frozenset({"PatientBirthDate", "PatientBirthTime", "LastMenstrualDate", "GPSTimeStamp"})
 
 OPTION_RETAINS: dict[str, frozenset[str]] = {
     "113104": CLEAN_STRUCTURED_CONTENT,
@@ -192,10 +261,75 @@ OPTION_RETAINS: dict[str, frozenset[str]] = {
 }
 DATE_OPTIONS = frozenset({"113106", "113107"})
 
+# Marks of the table the gate does not honour: a file declaring the option is still refused when one of these
+# holds a value that is not empty, a dummy, a pseudonym or a data holder's documented allowance (docs/deid-gate.md).
+NOT_HONOURED: dict[str, frozenset[str]] = {
+    # Free text about the patient's health and needs (C): where names and dates hide; the atlas never reads them.
+    # SelectorASValue (K) is an age inside a template selector, not the patient's age.
+    "113108": frozenset({"Allergies", "PatientState", "PreMedication", "SpecialNeeds", "SelectorASValue"}),
+    # Calibration and manufacturing dates (only the date options keep dates), addresses of other hospital
+    # systems (AE titles, network IDs: C), locations and systems named by the site, and a UID (R15 decides).
+    "113109": frozenset({
+        "BeamHoldTransitionDateTime", "CalibrationDate", "CalibrationDateTime", "CalibrationTime",
+        "DateOfInstallation", "DateOfLastCalibration", "DateOfLastDetectorCalibration", "DateOfManufacture",
+        "DateTimeOfLastCalibration", "TimeOfLastCalibration", "TimeOfLastDetectorCalibration",
+        "DestinationAE", "NetworkID", "Originator", "ReceivingAE", "RequestingAE", "RetrieveAETitle",
+        "ScheduledStudyLocationAETitle", "SelectorAEValue", "StationAETitle",
+        "ModifyingSystem", "ScheduledProcedureStepLocation", "ScheduledStudyLocation", "SourceManufacturer",
+        "ManufacturerDeviceClassUID",
+    }),
+    # Clinical-trial sites and committees are not the institution identity R16 checks; Z/D rows accept a dummy.
+    "113112": frozenset({
+        "ClinicalTrialCoordinatingCenterName", "ClinicalTrialProtocolEthicsCommitteeName", "ClinicalTrialSiteID",
+        "ClinicalTrialSiteName", "SourceOfPreviousValues",
+    }),
+    # Every other description the table lets a cleaner keep: comments, reasons, diagnoses, impressions, notes
+    # and labels (RT plans, ROIs, structure sets) are patient-level free text the atlas never needs.
+    "113105": frozenset({
+        "AcquisitionComments", "AcquisitionFieldOfViewLabel", "AdditionalPatientHistory",
+        "AdmittingDiagnosesCodeSequence", "Allergies", "AnnotationGroupDescription", "AnnotationGroupLabel",
+        "BeamDescription", "BolusDescription", "CommentsOnRadiationDose", "CommentsOnThePerformedProcedureStep",
+        "CompensatorDescription", "ConceptualVolumeCombinationDescription", "ConceptualVolumeDescription",
+        "ContainerDescription", "ContributionDescription", "DecompositionDescription", "DeviceSettingDescription",
+        "DisplacementReferenceLabel", "DoseReferenceDescription", "EntityDescription", "EntityLabel", "EntityLongLabel",
+        "EntityName", "EquipmentFrameOfReferenceDescription", "FilterLookupTableDescription", "FixationDeviceDescription",
+        "FractionGroupDescription", "FractionationNotes", "FrameComments", "IdentifyingComments", "ImageComments",
+        "ImagingServiceRequestComments", "Impressions", "InterlockDescription", "InterlockOriginDescription",
+        "InterpretationDiagnosisDescription", "InterpretationText", "LabelText", "LongDeviceDescription", "MakerNote",
+        "MedicalAlerts", "MultienergyAcquisitionDescription", "Occupation", "PatientComments",
+        "PatientSetupPhotoDescription", "PatientState", "PatientTreatmentPreparationMethodDescription",
+        "PatientTreatmentPreparationProcedureParameterDescription", "PositionAcquisitionTemplateDescription",
+        "PositionAcquisitionTemplateName", "PrescriptionDescription", "PrescriptionNotes", "PrescriptionNotesSequence",
+        "PriorTreatmentDoseDescription", "PyramidDescription", "PyramidLabel", "ROIDescription",
+        "ROIGenerationDescription", "ROIName", "ROIObservationDescription", "ROIObservationLabel",
+        "RTPhysicianIntentNarrative", "RTPlanDescription", "RTPlanLabel", "RTPlanName", "RTPrescriptionLabel",
+        "RTToleranceSetLabel", "RTTreatmentApproachLabel", "RadiationDoseIdentificationLabel",
+        "RadiationDoseInVivoMeasurementLabel", "RadiationGenerationModeDescription", "RadiationGenerationModeLabel",
+        "ReasonForOmissionDescription", "ReasonForRequestedProcedureCodeSequence", "ReasonForStudy",
+        "ReasonForSuperseding", "ReasonForTheAttributeModification", "ReasonForTheImagingServiceRequest",
+        "ReasonForTheRequestedProcedure", "ReasonForVisit", "ReasonForVisitCodeSequence", "RequestAttributesSequence",
+        "RequestedContrastAgent", "RequestedProcedureComments", "RespiratoryMotionCompensationTechniqueDescription",
+        "ResultsComments", "SelectorLOValue", "SelectorLTValue", "SelectorSHValue", "SelectorSTValue", "SelectorUTValue",
+        "ServiceEpisodeDescription", "SetupTechniqueDescription", "ShieldingDeviceDescription",
+        "SpecimenDetailedDescription", "SpecimenShortDescription", "StructureSetDescription", "StructureSetLabel",
+        "StructureSetName", "StudyComments", "TreatmentPositionGroupLabel", "TreatmentSite", "TreatmentSites",
+        "TreatmentTechniqueNotes", "TreatmentToleranceViolationDescription", "UserContentLabel", "UserContentLongLabel",
+        "VisitComments", "WaveformFilterDescription",
+    }),
+    # Specimen preparation is pathology workflow content, not imaging metadata the atlas reads.
+    "113104": frozenset({"SpecimenPreparationSequence"}),
+    # Overlays and curves are R6 objects (refused unless the data holder agreed to strip them); graphic
+    # annotations are refused like any D attribute that holds more than references.
+    "113103": frozenset({"CurveData", "GraphicAnnotationSequence", "OverlayComments", "OverlayData"}),
+    # Dates: LastMenstrualDate (R14) and three time stamps that are not DA/DT/TM values (an SH offset, a CS
+    # certificate time and an OB frame clock), which the gate treats as ordinary attributes.
+    "113106": frozenset({"LastMenstrualDate", "TimezoneOffsetFromUTC", "CertifiedTimestamp", "FrameOriginTimestamp"}),
+}
+NOT_HONOURED["113107"] = NOT_HONOURED["113106"]
 
-if __name__ == "__main__":  # pragma: no cover - maintenance entry point
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: python -m harvesters.dicom_folder.deid_tables /path/to/DEID-TAGS.md")
-    parsed = parse_deid_markdown(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    write_shipped_rows(parsed)
-    print(f"wrote {len(parsed)} rows to {SHIPPED_TABLE}")
+__all__ = [
+    "BASIC_PROFILE_ACTIONS", "CLEAN_DESCRIPTORS", "CLEAN_STRUCTURED_CONTENT", "COLUMNS", "DATA_DIR", "DATE_OPTIONS",
+    "DCM_OPTIONS", "NEVER_KEPT_DATES", "NOT_HONOURED", "OPTION_COLUMNS", "OPTION_RETAINS",
+    "RETAIN_DEVICE_IDENTITY", "RETAIN_INSTITUTION_IDENTITY", "RETAIN_PATIENT_CHARACTERISTICS", "DeidRow",
+    "DeidTable", "DeidTableError", "load_deid_table", "parse_deid_table", "shipped_rows", "shipped_table",
+]

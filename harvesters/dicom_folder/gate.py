@@ -52,7 +52,7 @@ from harvesters.dicom_folder.deid_tables import (
 )
 from harvesters.dicom_folder.detectors import detect
 
-GATE_VERSION = "2025.1"
+GATE_VERSION = "2025.2"
 """Changes whenever a rule changes: manifests made by another version are not reused."""
 
 DEFER_SIZE = "256 KB"

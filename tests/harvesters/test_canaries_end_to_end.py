@@ -1,4 +1,4 @@
-"""The canary folder (every DEID-TAGS.md attribute planted at the top level and in a sequence, plus the rule
+"""The canary folder (every attribute of the PS3.15 table planted at the top level and in a sequence, plus the rule
 cases) harvested through the whole product: every canary is refused, and no planted value reaches the
 database, the search index, the DCAT exports, the API, the pages, the logs or the report files."""
 
@@ -37,7 +37,7 @@ def test_every_canary_is_refused_and_no_planted_value_leaves_the_node(vocab, tmp
     settings.ATLAS_HARVEST_FILE_ROOTS = [str(root.resolve())]
     settings.ATLAS_HARVEST_REPORT_DIR = tmp_path / "reports"
     canaries = build_canary_folder(root / "node")
-    assert len(canaries.rows) > 500  # every X/Z/D/U row of DEID-TAGS.md
+    assert len(canaries.rows) > 500  # every X/Z/D/U row of config.paths.DEID_TABLE
     assert sum(1 for c in canaries.cases if c.source == "deid-tags") == 2 * len(canaries.rows)
 
     caplog.set_level(logging.DEBUG)

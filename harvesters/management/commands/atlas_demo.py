@@ -2,7 +2,9 @@
 
 Registers (once) and harvests (once: a source with a completed job is left alone, so a second `make run`
 changes no row) the Imaging Data Commons index, a synthetic de-identified DICOM folder with the real TCIA
-samples, a real DCAT-AP feed from ../shared/reference, and a descriptor sheet.
+samples, the HealthDCAT-AP feed of a fictional partner archive, and a descriptor sheet. The feed and the sheet
+ship in harvesters/demo (config.paths.DEMO_DIR) and are copied into var/demo, so the demo reads one folder only
+(`ATLAS_HARVEST_FILE_ROOTS=var/demo`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
+from catalogue.selectors import concept_resolve
+from config.paths import DEMO_DIR
 from harvesters.dicom_folder.demo import DEMO_SOURCE_OPTIONS
 from harvesters.models import HarvestSource, JobStatus
 from harvesters.services import harvest_job_create, harvest_job_run, harvest_source_add
 
-ROOT = Path(settings.BASE_DIR)
-REFERENCE = (ROOT.parent / "shared" / "reference").resolve()
-DEMO_SHEET = ROOT / "harvesters" / "demo" / "descriptor-sheet.csv"
+DEMO_SHEET = DEMO_DIR / "descriptor-sheet.csv"
+PARTNER_FEED = DEMO_DIR / "partner-feed.ttl"
 # Curator defaults of the demo node sources: what a harvest cannot know (HealthDCAT-AP mandatory fields).
 NODE_DEFAULTS: dict[str, Any] = {
     "themes": ["http://publications.europa.eu/resource/authority/data-theme/HEAL"],
@@ -33,6 +36,17 @@ NODE_DEFAULTS: dict[str, Any] = {
     "provenance": [{"lang": "en", "text": "De-identified at the data holder's node before harvesting."}],
     "has_structured_data": False,
 }
+# Curator default of the partner feed: the EUCAIM interoperability tier is assessed by the atlas, not stated by
+# the partner (the code of a concept of the tier vocabulary, whose IRI is under ATLAS_BASE_URL).
+PARTNER_TIER = "1"
+
+
+def _copy_into(folder: Path, shipped: Path) -> Path:
+    """Copy a shipped demo input into the demo folder (only when it differs, so a re-run touches nothing)."""
+    target = folder / shipped.name
+    if not target.exists() or target.read_bytes() != shipped.read_bytes():
+        shutil.copyfile(shipped, target)
+    return target
 
 
 class Command(BaseCommand):
@@ -50,9 +64,7 @@ class Command(BaseCommand):
             plan.append(("idc", {"name": "Imaging Data Commons", "kind": "idc_index", "location": "package",
                                  "priority": 50}))
         if "sheet" not in options["skip"]:
-            sheet = demo_dir / "descriptor-sheet.csv"
-            if not sheet.exists() or sheet.read_bytes() != DEMO_SHEET.read_bytes():
-                shutil.copyfile(DEMO_SHEET, sheet)
+            sheet = _copy_into(demo_dir, DEMO_SHEET)
             plan.append(("sheet", {"name": "Demo descriptor sheet", "kind": "descriptor_sheet",
                                    "location": str(sheet), "priority": 20, "defaults": NODE_DEFAULTS}))
         if "dicom" not in options["skip"] and self._available("harvesters.dicom_folder.harvester.DicomFolderHarvester"):
@@ -60,10 +72,13 @@ class Command(BaseCommand):
             call_command("generate_demo_dicom", str(folder), stdout=self.stdout)
             plan.append(("dicom", {"name": "Demo hospital node", "kind": "dicom_folder", "location": str(folder),
                                    "priority": 10, "options": DEMO_SOURCE_OPTIONS, "defaults": NODE_DEFAULTS}))
-        feed = REFERENCE / "feeds" / "ckanext-dcat" / "catalog.rdf"
-        if "dcat" not in options["skip"] and feed.exists() and self._available("harvesters.dcat_rdf.DcatRdfHarvester"):
-            plan.append(("dcat", {"name": "Reference DCAT-AP feed", "kind": "dcat_rdf", "location": str(feed),
-                                  "priority": 60}))
+        if "dcat" not in options["skip"] and self._available("harvesters.dcat_rdf.DcatRdfHarvester"):
+            feed = _copy_into(demo_dir, PARTNER_FEED)
+            tier = concept_resolve(scheme="tier", value=PARTNER_TIER)
+            if tier is None:
+                raise CommandError("the tier vocabulary is not loaded: run `manage.py load_vocabularies` first")
+            plan.append(("dcat", {"name": "Partner archive DCAT feed", "kind": "dcat_rdf", "location": str(feed),
+                                  "priority": 60, "defaults": {"tier": tier.iri}}))
         for _, spec in plan:
             location = spec["location"]
             if location != "package" and not any(Path(location).resolve().is_relative_to(r) for r in roots):

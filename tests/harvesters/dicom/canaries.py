@@ -6,8 +6,9 @@ every output, and the source options the folder is meant to be harvested with. T
 that no planted value reaches the database, the search index, exports, the API or the logs.
 
 Cases:
-* one per attribute row of DEID-TAGS.md (X, Z, D, U and combined lists, parsed at build time), planted at the
-  top level, and one more with the same attribute inside a sequence item (2 x rows);
+* one per attribute row of the shipped PS3.15 Table E.1-1 (`config.paths.DEID_TABLE`, read through the gate's
+  loader: X, Z, D, U and combined actions), planted at the top level, and one more with the same attribute
+  inside a sequence item (2 x rows);
 * the R12 free-text detectors, private tags (R11), burned-in text (R4), high-risk objects (R5), R6 objects,
   R17, the declaration rules (R1, R2), MRN-like identifiers (R10), UID roots and dates (R15);
 * a dataset folder and a sub-folder named like a patient (their names are planted values too).
@@ -32,10 +33,10 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset, write_file_meta_info
 from pydicom.sequence import Sequence
 
+from config.paths import DEID_TABLE
 from harvesters.dicom_folder import demo
-from harvesters.dicom_folder.deid_tables import DeidRow, parse_deid_markdown
+from harvesters.dicom_folder.deid_tables import DeidRow, load_deid_table
 
-DEID_TAGS_MD = Path(__file__).resolve().parents[3].parent / "shared" / "design" / "DEID-TAGS.md"
 CANARY_PSEUDONYM = "DEMO-0c0ffee0c0de"
 CANARY_OPTIONS: dict[str, Any] = {
     "deid_uid_roots": [demo.DEMO_UID_ROOT],
@@ -48,7 +49,7 @@ _NEUTRAL_SEQUENCE = 0x00081032  # Procedure Code Sequence: not in Table E.1-1, a
 
 @dataclass(frozen=True)
 class Canary:
-    """One planted file: `source` is "deid-tags" for a DEID-TAGS.md row, else the rule family."""
+    """One planted file: `source` is "deid-tags" for a row of the PS3.15 table, else the rule family."""
 
     name: str
     rel: str
@@ -70,8 +71,8 @@ class CanarySet:
 
 
 def deid_rows() -> list[DeidRow]:
-    """The X/Z/D/U rows of DEID-TAGS.md, parsed now (the design file, not the shipped JSON)."""
-    return parse_deid_markdown(DEID_TAGS_MD.read_text(encoding="utf-8"))
+    """Every attribute row of the shipped table, read now from `config.paths.DEID_TABLE` (not the gate's cache)."""
+    return list(load_deid_table(DEID_TABLE).rows)
 
 
 def baseline(index: int = 0, *, options: tuple[str, ...] = ("113100", "113101")) -> Dataset:

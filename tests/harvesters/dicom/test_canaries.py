@@ -1,4 +1,4 @@
-"""Canaries: a personal value planted in every attribute of DEID-TAGS.md (top level and nested), in free text,
+"""Canaries: a personal value planted in every attribute of the PS3.15 table (top level and nested), in free text,
 private tags, objects and folder names. Every canary must be refused, and no planted value may reach anything
 the harvester produces."""
 
