@@ -19,7 +19,6 @@ Never logged, never in a message: a path, a file name or a DICOM value. Refused 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -42,7 +41,7 @@ from catalogue.descriptors import (
     StudyFactRecord,
 )
 from catalogue.disclosure import TOP_AGE_BAND
-from harvesters.base import HarvestContext, Harvester, HarvestError, StagedItem, StageErrorInfo
+from harvesters.base import HarvestContext, Harvester, HarvestError, StagedItem, StageErrorInfo, path_hash
 from harvesters.dicom_folder import gate as gate_module
 from harvesters.dicom_folder.detectors import detect_in_name
 from harvesters.dicom_folder.gate import ACCEPTED, ERROR, GatePolicy, GateResult, PolicyError
@@ -54,13 +53,13 @@ logger = logging.getLogger(__name__)
 
 DCM_IRI = "http://dicom.nema.org/resources/ontology/DCM/"
 SNOMED_IRI = "http://snomed.info/id/"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: keyed path hashes (a plain hash of a guessable name could be reversed)
 _SAFE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}")
 
 
 def _rel_key(rel: str) -> str:
-    """What the manifest keeps of a file's path (R18: never the path itself)."""
-    return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    """What the manifest keeps of a file's path (R18: never the path itself, and never an unkeyed hash of it)."""
+    return path_hash("file:" + rel)[:32]
 
 
 def _body_part_value(body_part: str) -> str:
@@ -70,8 +69,12 @@ def _body_part_value(body_part: str) -> str:
 
 
 def _folder_guid(name: str) -> str:
-    """A guid for a dataset folder we cannot describe (bad name, bad sidecar): a hash, never the name."""
-    return "dicom-folder-" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    """A guid for a dataset folder we cannot describe (bad name, bad sidecar): a keyed hash, never the name.
+
+    Keyed like R18's refused paths: such a folder is often named after a person, and a plain hash of a
+    guessable name ("DOE_JOHN") could be reversed by trying names.
+    """
+    return "dicom-folder-" + path_hash("folder:" + name)[:16]
 
 
 @dataclass
