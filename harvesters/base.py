@@ -8,6 +8,7 @@ fails or is killed leaves the published catalogue exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -129,16 +130,41 @@ def within_roots(path: str) -> Path:
 
 
 def path_hash(path: str) -> str:
-    """What the catalogue database may keep of a refused file's path (PRIVACY.md R18).
+    """What the catalogue database may keep of a refused file's path (docs/privacy.md R18).
 
-    Keyed (HMAC with the secret key): a plain hash of a guessable path such as "DOE_JOHN/1.dcm" could be
-    reversed by trying names.
+    Keyed (an HMAC under a key derived from the secret key for this purpose only, `salted_hmac`): a plain hash
+    of a guessable path such as "DOE_JOHN/1.dcm" could be reversed by trying names. Only stage-error rows of
+    the job that refused the file keep it; nothing matches it across jobs, so a new key changes no outcome.
+    """
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(PATH_HASH_PURPOSE, path.encode("utf-8", "surrogateescape"), algorithm="sha256").hexdigest()
+
+
+PATH_HASH_PURPOSE = "atlas.harvesters.path_hash"
+SUBJECT_KEY_PURPOSE = "atlas.harvesters.subject_key"
+
+
+@functools.lru_cache(maxsize=4)
+def _subkey(purpose: str, secret: str) -> bytes:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(purpose, b"subkey", secret=secret, algorithm="sha256").digest()
+
+
+def subject_key_hash(pseudonym: str) -> str:
+    """The opaque subject key a harvester hands to the catalogue (docs/privacy.md §0): keyed, never a plain hash.
+
+    A plain SHA-256 of a pseudonym or record number can be tried back from a list of candidates; this key also
+    lives in the staging table and the DICOM manifest while a source is harvested, so it is keyed from the first
+    moment it is stored. The catalogue keys it once more per dataset (`catalogue.services.subject_hash`).
     """
     import hmac
 
     from django.conf import settings
 
-    return hmac.new(settings.SECRET_KEY.encode(), path.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+    key = _subkey(SUBJECT_KEY_PURPOSE, settings.SECRET_KEY)
+    return hmac.new(key, pseudonym.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
 class Harvester(ABC):

@@ -9,7 +9,6 @@ through the vocabularies' own synonyms. Nothing is downloaded: the data ship ins
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import logging
 import os
@@ -32,7 +31,7 @@ from catalogue.descriptors import (
     StudyFactRecord,
 )
 from catalogue.selectors import concept_resolve
-from harvesters.base import Harvester, HarvestError, StagedItem
+from harvesters.base import Harvester, HarvestError, StagedItem, subject_key_hash
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +210,7 @@ class IdcIndexHarvester(Harvester):
         for s in studies:
             patient = s["PatientID_one"] or ""
             subjects.add(patient)
-            subject_key = hashlib.sha256(f"{cid}\x1f{patient}".encode()).hexdigest()
+            subject_key = subject_key_hash(f"{cid}\x1f{patient}")
             mods = tuple(sorted(m for m in s["Modality_distinct"] if m))
             parts = tuple(sorted(p for p in s["BodyPartExamined_distinct"] if p))
             makers = tuple(sorted({m.strip()[:100] for m in s["Manufacturer_distinct"] if m and m.strip()}))

@@ -1,4 +1,4 @@
-"""The de-identification gate of PRIVACY.md §1: decide, for one DICOM file, what the catalogue may keep.
+"""The de-identification gate of docs/privacy.md §1: decide, for one DICOM file, what the catalogue may keep.
 
 `check_file(path, policy)` is a pure function (no Django; the only module state is bounded caches whose entries
 are keyed by every input they depend on: `_PLANS`, `_MEMOS`, `_fast_items_cached`, `_detect_cached`) so that it
@@ -398,12 +398,12 @@ class GatePolicy:
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """Everything the catalogue keeps of an accepted file (PRIVACY.md §0, R12-R15)."""
+    """Everything the catalogue keeps of an accepted file (docs/privacy.md §0, R12-R15)."""
 
     study_uid: str
     series_uid: str
     sop_uid: str
-    subject_key: str  # sha256 of the PatientID pseudonym
+    subject_key: str  # sha256 of the PatientID pseudonym; the harvester keys it before storing (subject_key_hash)
     sex: str  # F, M, O or U
     age_band: int | None
     year: int | None
@@ -1346,7 +1346,7 @@ class _Checker:
 
 
 def check_file(path: str | os.PathLike[str], policy: GatePolicy) -> GateResult:
-    """Gate one file (PRIVACY.md §1). Never raises for a bad file: refusals and errors are results.
+    """Gate one file (docs/privacy.md §1). Never raises for a bad file: refusals and errors are results.
 
     GateTimeout and MemoryError propagate: they belong to the worker that enforces the limits (pool.py).
     """

@@ -19,6 +19,7 @@ Never logged, never in a message: a path, a file name or a DICOM value. Refused 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -41,7 +42,15 @@ from catalogue.descriptors import (
     StudyFactRecord,
 )
 from catalogue.disclosure import TOP_AGE_BAND
-from harvesters.base import HarvestContext, Harvester, HarvestError, StagedItem, StageErrorInfo, path_hash
+from harvesters.base import (
+    HarvestContext,
+    Harvester,
+    HarvestError,
+    StagedItem,
+    StageErrorInfo,
+    path_hash,
+    subject_key_hash,
+)
 from harvesters.dicom_folder import gate as gate_module
 from harvesters.dicom_folder.detectors import detect_in_name
 from harvesters.dicom_folder.gate import ACCEPTED, ERROR, GatePolicy, GateResult, PolicyError
@@ -53,13 +62,21 @@ logger = logging.getLogger(__name__)
 
 DCM_IRI = "http://dicom.nema.org/resources/ontology/DCM/"
 SNOMED_IRI = "http://snomed.info/id/"
-MANIFEST_VERSION = 2  # 2: keyed path hashes (a plain hash of a guessable name could be reversed)
+MANIFEST_VERSION = 3  # 2: keyed path hashes; 3: keyed subject keys (a plain hash of a name could be tried back)
 _SAFE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}")
 
 
 def _rel_key(rel: str) -> str:
     """What the manifest keeps of a file's path (R18: never the path itself, and never an unkeyed hash of it)."""
     return path_hash("file:" + rel)[:32]
+
+
+def _with_keyed_subject(result: GateResult) -> GateResult:
+    """Key the gate's subject key before it is kept anywhere (the gate's worker processes have no secret)."""
+    if result.facts is None:
+        return result
+    facts = dataclasses.replace(result.facts, subject_key=subject_key_hash(result.facts.subject_key))
+    return dataclasses.replace(result, facts=facts)
 
 
 def _body_part_value(body_part: str) -> str:
@@ -216,6 +233,7 @@ class DicomFolderHarvester(Harvester):
 
         total, done = len(jobs), 0
         for (index, key), result in self._gate(jobs):
+            result = _with_keyed_subject(result)
             found = candidates[(index, key)]
             datasets[index].results[key] = (found, result)
             manifest[key] = [found.size, found.mtime_ns, result.to_json()]

@@ -29,3 +29,24 @@ def test_manifest_keys_are_keyed_hashes_of_the_relative_path() -> None:
     assert len(key) == 32 and key != _plain(rel)[:32]
     with override_settings(SECRET_KEY="another-secret-key-" * 4):
         assert _rel_key(rel) != key
+
+
+def test_subject_keys_are_keyed_before_they_are_stored(vocab, demo_folder, make_context) -> None:  # type: ignore[no-untyped-def]
+    """The manifest and the staged descriptors never hold a plain SHA-256 of a PatientID pseudonym."""
+    import json
+
+    import pydicom
+
+    from harvesters.base import subject_key_hash
+    from harvesters.dicom_folder.harvester import DicomFolderHarvester
+
+    context = make_context(demo_folder)
+    items = list(DicomFolderHarvester(context).gather())
+    files = [p for p in demo_folder.rglob("*") if p.is_file() and p.name != "dataset.json"]
+    pseudonyms = {str(pydicom.dcmread(p, stop_before_pixels=True, force=True).get("PatientID", "")) for p in files}
+    plain = {_plain(p) for p in pseudonyms}
+    keys = {f.subject_key for i in items if i.descriptor is not None for f in i.descriptor.study_facts}
+    assert keys and not keys & plain
+    assert keys <= {subject_key_hash(_plain(p)) for p in pseudonyms}
+    manifest = json.dumps(context.state)
+    assert not any(h in manifest for h in plain)
