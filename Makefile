@@ -41,6 +41,7 @@ run: setup
 ## test: install the dev requirements and run the whole test suite
 test: dev-venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: dev-venv

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _setup_django(var_dir: Path, harvest_root: Path) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["ATLAS_VAR_DIR"] = str(var_dir)
     os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
     os.environ["ATLAS_HARVEST_FILE_ROOTS"] = str(harvest_root)

@@ -1,4 +1,4 @@
-"""Which HealthDCAT-AP R8 and EUCAIM DCAT-AP v2 mandatory fields a dataset lacks (METADATA.md §7.1-7.2)."""
+"""Which HealthDCAT-AP R8 and EUCAIM DCAT-AP v2 mandatory fields a dataset lacks (docs/metadata.md §7.1-7.2)."""
 
 from __future__ import annotations
 

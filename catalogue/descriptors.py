@@ -97,7 +97,7 @@ class SeriesRef:
 
 @dataclass(frozen=True, slots=True, order=True)
 class StudyFactRecord:
-    """One imaging study, for cohort counting only (PRIVACY.md §0): never returned or shown one by one.
+    """One imaging study, for cohort counting only (docs/privacy.md §0): never returned or shown one by one.
 
     `subject_key` is an opaque key of the subject pseudonym (harvesters pass a hash); the catalogue stores
     only a per-dataset salted HMAC of it. Ages are 5-year band lower edges (90 = 90+), dates are years.
@@ -126,7 +126,7 @@ class FieldWarning:
 
 @dataclass(frozen=True)
 class DatasetDescriptor:
-    """Everything a source says about one dataset, in catalogue terms (see METADATA.md §7.1)."""
+    """Everything a source says about one dataset, in catalogue terms (see docs/metadata.md §7.1)."""
 
     guid: str
     title: tuple[LangText, ...]

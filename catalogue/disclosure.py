@@ -1,4 +1,4 @@
-"""The atlas disclosure rules (PRIVACY.md §0 and §2): the one place that decides what a count may look like.
+"""The atlas disclosure rules (docs/privacy.md §0 and §2): the one place that decides what a count may look like.
 
 Every page, API response, search facet, chart and RDF export that shows a number about people calls this
 module; nothing else rounds, thresholds or suppresses. Keeping the rules in one pure, Django-model-free module
@@ -7,11 +7,14 @@ means they can be tested exhaustively (tests/catalogue/test_disclosure.py) and c
 What is published (k is `ATLAS_DISCLOSURE_K`, 10 by default):
 
 * Dataset totals that data holders publish (§0.1) are exact, except a subject total below k, which is "<k"
-  and is left out of the RDF export (`numberOfUniqueIndividuals`).
+  and is left out of the RDF export (`numberOfUniqueIndividuals`). Such a small dataset also publishes its
+  study total under the same rule and withholds its sex list, age range and years (`publish_dataset_figures`),
+  and takes no part in cohort counts (`cohort_eligible`).
 * Counts the atlas computes (§0.2: cohorts, facets, breakdowns, charts) are "<k", "suppressed", or an int
   that is a multiple of 5 and at least k. See `publish_computed_count` for the exact rule and its reasons.
 * Cohort totals are sums over datasets (§0.4) and are published so that they can never narrow what the
-  per-dataset cells already say about a small cell (`publish_cohort`).
+  per-dataset cells already say about a small cell (`publish_cohort`); subjects and studies each so
+  (`publish_cohort_counts`).
 * Breakdowns inside one dataset get secondary suppression (`publish_distribution`); a sex breakdown is only
   shown when every category is at least k (`publish_sex_breakdown`).
 * Ages are 5-year bands top-coded at 90+, dates are years (§0.3, R13, R14).
@@ -35,9 +38,9 @@ from functools import lru_cache
 from typing import Any, TypeAlias
 
 __all__ = [
-    "DEFAULT_K",
     "SUPPRESSED",
     "TOP_AGE_BAND",
+    "CohortAnswer",
     "CohortCounts",
     "DatasetFigures",
     "DisclosureInputError",
@@ -45,6 +48,8 @@ __all__ = [
     "age_band",
     "age_band_label",
     "below_k_label",
+    "cohort_dataset_total",
+    "cohort_eligible",
     "coarse_year",
     "dataset_total_withheld",
     "get_k",
@@ -52,6 +57,7 @@ __all__ = [
     "parse_dicom_age",
     "publish_age_range",
     "publish_cohort",
+    "publish_cohort_counts",
     "publish_cohort_total",
     "publish_computed_count",
     "publish_dataset_figures",
@@ -67,11 +73,8 @@ PublishedCount: TypeAlias = int | str
 SUPPRESSED = "suppressed"
 """Published instead of a count whose value (or whose complement in its dataset) would disclose a small cell."""
 
-DEFAULT_K = 10
-"""Threshold used when Django settings are not configured (PRIVACY.md §2: k = 10)."""
-
 TOP_AGE_BAND = 90
-"""Lower edge of the top-coded "90+" age band (PRIVACY.md R14)."""
+"""Lower edge of the top-coded "90+" age band (docs/privacy.md R14)."""
 
 _BAND_WIDTH = 5
 _ROUND_TO = 5
@@ -94,26 +97,15 @@ def below_k_label(k: int) -> str:
 
 
 def get_k() -> int:
-    """The disclosure threshold k: `settings.ATLAS_DISCLOSURE_K`, or 10 when settings are not configured.
+    """The disclosure threshold k: `ATLAS_DISCLOSURE_K` (default 10, docs/privacy.md §2; set in config/settings.py).
 
-    Read lazily on every call (not at import) so this module stays importable without Django settings, and so
-    tests that override the setting see the new value. A value that is set but invalid raises
-    ImproperlyConfigured instead of silently falling back: a typo must not change what gets published.
+    Read on every call (not at import), so tests that override the setting see the new value. There is no
+    fallback here: unconfigured settings, or a value that is not an integer >= 1, raise ImproperlyConfigured
+    (config.app_settings), since a silent default must never change what gets published.
     """
-    try:
-        from django.conf import settings
-        from django.core.exceptions import ImproperlyConfigured
-    except ImportError:  # pragma: no cover - Django is a hard dependency of the project
-        return DEFAULT_K
-    try:
-        value = getattr(settings, "ATLAS_DISCLOSURE_K", None)
-    except ImproperlyConfigured:
-        return DEFAULT_K
-    if value is None:
-        return DEFAULT_K
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ImproperlyConfigured(f"ATLAS_DISCLOSURE_K must be an integer >= 1, not {value!r}")
-    return value
+    from config.app_settings import app_settings
+
+    return app_settings.ATLAS_DISCLOSURE_K
 
 
 def _check_k(k: Any) -> int:
@@ -140,7 +132,7 @@ def _check_total(value: Any, name: str = "dataset_total") -> int | None:
 
 
 def is_publishable(value: Any, *, k: int | None = None) -> bool:
-    """True when `value` has the shape of a published count (PRIVACY §0.2's JSON rule).
+    """True when `value` has the shape of a published count (docs/privacy.md §0.2's JSON rule).
 
     That is an int (not a bool) of at least k, the string "<k" for this k, or "suppressed". It does not check
     rounding, because exact dataset totals (§0.1) are publishable too; it does reject floats, bools, negative
@@ -333,7 +325,10 @@ def _feasible_range(label: PublishedCount, public_total: int | None, k: int) -> 
             raise DisclosureInputError("a 'suppressed' cell needs its dataset total")
         lo, hi = max(0, public_total - 2 * k), public_total - 1
     elif isinstance(label, int) and not isinstance(label, bool):
-        lo, hi = max(0, min(k, label - 2)), label + 2
+        # Above the smallest published int, only plain rounding maps to the label (label +- 2); the smallest one
+        # also stands for every count from k up (k = 11: 11 and 12 are published as 15).
+        lo = label - 2 if label > _smallest_published_int(k) else max(0, min(k, label - 2))
+        hi = label + 2
     else:
         raise DisclosureInputError(f"not a published count: {label!r}")
     if public_total is not None:
@@ -456,6 +451,73 @@ def publish_cohort_total(per_dataset: Sequence[tuple[int, int | None]], *, k: in
     return publish_cohort(per_dataset, k=k).total
 
 
+def cohort_eligible(*, n_subjects: int | None, n_studies: int | None, fact_subjects: int, k: int | None = None) -> bool:
+    """True when a dataset may answer cohort questions (docs/privacy.md §0.1 and §0.4).
+
+    A small dataset (`publish_dataset_figures(...).small`) withholds its sex list, age range and acquisition years
+    everywhere; cohort counts by sex, age or year over its study facts would publish exactly that (a study count
+    of 30 for sex F next to "<10" for sex M gives its sex list away), so it takes no part in cohort counts. The
+    same holds for a dataset whose study facts hold fewer than k subjects whatever its declared total says:
+    that is only the "<k" its subject total would publish. Decided from the published figures and the size of
+    the fact population only, never from the criteria, so being left out says nothing about a question.
+    """
+    k = _resolve_k(k)
+    fact_subjects = _check_count(fact_subjects, "fact_subjects")
+    figures = publish_dataset_figures(n_subjects=n_subjects, n_studies=n_studies, k=k)
+    return not figures.small and fact_subjects >= k
+
+
+def cohort_dataset_total(*, declared: int | None, observed: int) -> int | None:
+    """The dataset total a cohort cell is published against: the declared (public) total when it is consistent.
+
+    The complement rule of `publish_computed_count` protects the few subjects outside a cell against the public
+    total. When the study facts hold more subjects than the declared total (two sources disagree), the declared
+    figure is not the population the counts come from, so the cell is published with no total (None) rather than
+    against a wrong one; a cell can never exceed the total it is published against.
+    """
+    observed = _check_count(observed, "observed")
+    declared = _check_total(declared, "declared")
+    return declared if declared is not None and declared >= observed else None
+
+
+@dataclass(frozen=True, slots=True)
+class CohortAnswer:
+    """A cohort count as published (§0.4): per dataset (in input order) its subjects and studies, and both totals."""
+
+    subjects: tuple[PublishedCount, ...]
+    studies: tuple[PublishedCount, ...]
+    total_subjects: PublishedCount
+    total_studies: PublishedCount
+
+
+def publish_cohort_counts(
+    per_dataset: Sequence[tuple[int, int | None, int, int | None]], *, k: int | None = None
+) -> CohortAnswer:
+    """Publish a cohort count over datasets: rows of (subjects, subject total, studies, study total).
+
+    Subjects and studies are two computed counts (§0.2), each published with `publish_cohort` against its own
+    public dataset total, so that neither the cells nor the totals can be subtracted to recover a small cell.
+    Studies counted are the matching studies of counted subjects (§0.4), so a row with more subjects than
+    studies is impossible and raises. Callers pass only datasets that `cohort_eligible` admits, with totals from
+    `cohort_dataset_total`.
+
+    Known limit, by design of §0.2 (each computed count on its own): a study cell of 10 or more next to a "<k"
+    subject cell shows that at least one subject matched (a "<k" alone also stands for 0); it never shows how
+    many. Small datasets, whose people this would describe most, take no part at all (`cohort_eligible`).
+    """
+    k = _resolve_k(k)
+    for row in per_dataset:
+        try:
+            subjects, _, studies, _ = row
+        except (TypeError, ValueError) as exc:
+            raise DisclosureInputError(f"expected (subjects, subject_total, studies, study_total), not {row!r}") from exc
+        if _check_count(studies, "studies") < _check_count(subjects, "subjects"):
+            raise DisclosureInputError(f"{studies} studies cannot hold {subjects} subjects")
+    by_subject = publish_cohort([(s, st) for s, st, _, _ in per_dataset], k=k)
+    by_study = publish_cohort([(n, nt) for _, _, n, nt in per_dataset], k=k)
+    return CohortAnswer(by_subject.cells, by_study.cells, by_subject.total, by_study.total)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # breakdowns within a dataset (§0.2, §2)
 
@@ -505,7 +567,7 @@ def publish_distribution(
 def publish_sex_breakdown(
     counts: Mapping[str, int], *, dataset_total: int | None, k: int | None = None
 ) -> dict[str, PublishedCount] | None:
-    """A sex breakdown, or None (not shown) unless every category has at least k subjects (PRIVACY §2).
+    """A sex breakdown, or None (not shown) unless every category has at least k subjects (docs/privacy.md §2).
 
     Sex is binary-ish, so one small category is the total minus the other: suppression within the breakdown
     cannot hide it, and §2 says to show sex only when each category is at least k. Also None when the

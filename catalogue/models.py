@@ -1,4 +1,4 @@
-"""The atlas metadata model: HealthDCAT-AP Release 8 + EUCAIM DCAT-AP v2 (see ../shared/design/METADATA.md)."""
+"""The atlas metadata model: HealthDCAT-AP Release 8 + EUCAIM DCAT-AP v2 (see docs/metadata.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+
+from catalogue.registry import registered_paths
 
 
 class ConceptScheme(models.Model):
@@ -91,12 +93,20 @@ class Catalogue(models.Model):
         return self.title.get("en", "Atlas catalogue")
 
 
-class SourceKind(models.TextChoices):
-    DICOM_FOLDER = "dicom_folder", "DICOM folder (hospital node)"
-    DCAT_RDF = "dcat_rdf", "DCAT-AP / HealthDCAT-AP feed"
-    IDC_INDEX = "idc_index", "Imaging Data Commons index"
-    DESCRIPTOR_SHEET = "descriptor_sheet", "Descriptor sheet (CSV / JSON)"
-    MANUAL = "manual", "Curated by hand"
+MANUAL_SOURCE_KIND = "manual"
+"""The catalogue's own kind: a source curated by hand, which no harvester reads."""
+
+
+def source_kind_choices() -> list[tuple[str, str]]:
+    """The kinds a source may have: "manual" and every harvester kind of the registry `ATLAS_HARVESTER_KINDS`.
+
+    The catalogue lists no harvester kind (it knows none of its plug-ins): it reads the registry's names, never
+    importing a harvester, so a new kind is valid here as soon as it is registered, with no migration. Callable
+    choices are evaluated on each use (model validation in the services, admin forms); migration 0002 refers to
+    this function by name: keep the name.
+    """
+    kinds = registered_paths("ATLAS_HARVESTER_KINDS", what="harvester kind")
+    return [(MANUAL_SOURCE_KIND, "Curated by hand"), *((name, name) for name in kinds if name != MANUAL_SOURCE_KIND)]
 
 
 class Source(models.Model):
@@ -107,7 +117,7 @@ class Source(models.Model):
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=32, choices=SourceKind.choices)
+    kind = models.CharField(max_length=32, choices=source_kind_choices)
     priority = models.PositiveSmallIntegerField(default=100)
     published = models.BooleanField(default=False, help_text="Datasets of an unpublished source are not public.")
     defaults = models.JSONField(default=dict, blank=True)
@@ -297,7 +307,7 @@ class Distribution(models.Model):
 
 
 class StudyFact(models.Model):
-    """One imaging study, stored for cohort counting only (PRIVACY.md §0).
+    """One imaging study, stored for cohort counting only (docs/privacy.md §0).
 
     Never serialized, exported, indexed one by one or shown: only `catalogue.disclosure` publishes counts of
     these rows. Subjects are per-dataset salted HMACs, ages 5-year bands (90 = 90+), dates years.

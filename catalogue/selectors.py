@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from catalogue import disclosure
 from catalogue.descriptors import DatasetDescriptor
 from catalogue.errors import NotFound
-from catalogue.models import Concept, ConceptKey, Dataset, DatasetProvenance, DatasetStatus, Distribution
+from catalogue.models import (
+    Concept,
+    ConceptKey,
+    ConceptScheme,
+    Dataset,
+    DatasetProvenance,
+    DatasetStatus,
+    Distribution,
+    Source,
+)
 from catalogue.vocabularies.crosscheck import concept_key  # the one key normalisation, shared with the loader
 
 
@@ -69,7 +78,8 @@ def dataset_list_for_curator(*, user) -> QuerySet[Dataset]:  # type: ignore[no-u
     qs = Dataset.objects.all()
     if user.is_superuser:
         return qs
-    return qs.filter(provenance_records__source__curators=user).distinct()
+    # The same rule as the API's `curates_dataset`: a withdrawn record no longer gives its curators the dataset.
+    return qs.filter(provenance_records__source__curators=user, provenance_records__withdrawn_at__isnull=True).distinct()
 
 
 def dataset_descriptor(*, dataset: Dataset) -> DatasetDescriptor:
@@ -103,3 +113,56 @@ def dataset_published_figures(*, dataset: Dataset) -> disclosure.DatasetFigures:
         year_min=dataset.acquisition_year_min,
         year_max=dataset.acquisition_year_max,
     )
+
+
+def dataset_get(*, identifier: str) -> Dataset:
+    """One dataset by its atlas identifier, public or not (curator pages check who may see it), or NotFound."""
+    dataset = Dataset.objects.filter(identifier=identifier).first()
+    if dataset is None:
+        raise NotFound(f"no dataset {identifier!r}", code="dataset_not_found")
+    return dataset
+
+
+def concepts_of_public_datasets(*, scheme: str) -> QuerySet[Concept]:
+    """The concepts of `scheme` that at least one public dataset has (the front page's cancer types)."""
+    return (
+        Concept.objects.filter(scheme__slug=scheme, pk__in=dataset_list_public().values(_CONCEPT_FIELDS[scheme]))
+        .distinct()
+        .order_by("label")
+    )
+
+
+# Scheme slug -> the Dataset relation that holds its concepts (for `concepts_of_public_datasets`).
+_CONCEPT_FIELDS = {"cancer-type": "cancer_types", "modality": "modalities", "body-part": "body_parts"}
+
+
+def concept_scheme_list() -> QuerySet[ConceptScheme]:
+    """Every concept scheme with its number of concepts, by slug."""
+    return ConceptScheme.objects.annotate(n_concepts=Count("concepts")).order_by("slug")
+
+
+def concept_list(*, scheme: str, q: str = "") -> QuerySet[Concept]:
+    """The concepts of one scheme, those whose code, label or synonym contains `q` when given; NotFound for an
+    unknown scheme (an empty list would read as "no match")."""
+    if not ConceptScheme.objects.filter(slug=scheme).exists():
+        raise NotFound(f"no vocabulary {scheme!r}", code="vocabulary_not_found")
+    qs = Concept.objects.filter(scheme__slug=scheme).select_related("scheme", "parent")
+    if q.strip():
+        qs = qs.filter(keys__key__contains=concept_key(q.strip())).distinct()
+    return qs.order_by("code", "pk")
+
+
+def source_get(*, pk: int) -> Source:
+    """One catalogue source as stored now, or NotFound."""
+    source = Source.objects.filter(pk=pk).first()
+    if source is None:
+        raise NotFound(f"no source #{pk}", code="source_not_found")
+    return source
+
+
+def source_list_for_user(*, user) -> QuerySet[Source]:  # type: ignore[no-untyped-def]
+    """The sources a user curates (every source for admins), by priority then slug."""
+    qs = Source.objects.all()
+    if not user.is_superuser:
+        qs = qs.filter(curators=user)
+    return qs.order_by("priority", "slug")

@@ -13,7 +13,7 @@ import copy
 import hashlib
 import hmac
 import logging
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +23,9 @@ from django.utils.text import slugify
 
 from catalogue.completeness import missing_fields
 from catalogue.descriptors import DatasetDescriptor, StudyFactRecord, descriptor_field_names
-from catalogue.errors import NotFound, ValidationError
-from catalogue.fields import DATASET_FIELDS, DISTRIBUTION_CONCEPTS, Kind
+from catalogue.doi import doi_key
+from catalogue.errors import Conflict, NotFound, ValidationError
+from catalogue.fields import DATASET_FIELDS, DISTRIBUTION_CONCEPTS, Storage
 from catalogue.models import (
     Agent,
     Catalogue,
@@ -42,6 +43,7 @@ from catalogue.models import (
 )
 from catalogue.selectors import concept_key
 from catalogue.signals import dataset_changed
+from config.app_settings import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +68,6 @@ class UpsertResult:
 
 # ---------------------------------------------------------------------------------------------- identity
 
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
-
-
-def normalise_doi(value: str) -> str:
-    """DOIs compare case-insensitively without their resolver prefix."""
-    return _DOI_PREFIX.sub("", value.strip()).lower()
-
-
 def _identity_keys(descriptor: DatasetDescriptor) -> list[tuple[str, str]]:
     """The keys that make records of different sources one dataset: the primary DOI and the original IRI.
 
@@ -81,7 +75,7 @@ def _identity_keys(descriptor: DatasetDescriptor) -> list[tuple[str, str]]:
     """
     keys: list[tuple[str, str]] = []
     if descriptor.doi:
-        keys.append(("doi", normalise_doi(descriptor.doi)))
+        keys.append(("doi", doi_key(descriptor.doi)))
     if descriptor.original_iri:
         keys.append(("iri", descriptor.original_iri.strip()))
     return keys
@@ -261,21 +255,21 @@ def _write_dataset(dataset: Dataset, descriptor: DatasetDescriptor) -> list[str]
     distributions: list[dict[str, Any]] = []
     for spec in DATASET_FIELDS:
         value = data.get(spec.name)
-        if spec.kind is Kind.LANG_MAP:
+        if spec.storage is Storage.LANG_MAP:
             setattr(dataset, spec.name, _lang_map(value or []))
-        elif spec.kind in (Kind.LANG_LIST, Kind.JSON, Kind.SCALAR):
+        elif spec.storage in (Storage.LANG_LIST, Storage.JSON, Storage.SCALAR):
             setattr(dataset, spec.name, value if value is not None else _model_blank(spec.name))
-        elif spec.kind is Kind.CONCEPT:
+        elif spec.storage is Storage.CONCEPT:
             setattr(dataset, spec.name, _concept_for(spec.scheme, value or "", warnings))
-        elif spec.kind is Kind.CONCEPTS:
+        elif spec.storage is Storage.CONCEPTS:
             m2m[spec.name] = [c for c in (_concept_for(spec.scheme, v, warnings) for v in value or []) if c]
-        elif spec.kind is Kind.AGENT:
+        elif spec.storage is Storage.AGENT:
             setattr(dataset, spec.name, _agent_for(value))
-        elif spec.kind is Kind.AGENTS:
+        elif spec.storage is Storage.AGENTS:
             agents_m2m[spec.name] = [a for a in (_agent_for(v) for v in value or []) if a]
-        elif spec.kind is Kind.SERIES:
+        elif spec.storage is Storage.SERIES:
             dataset.series = _series_for(value)
-        elif spec.kind is Kind.DISTRIBUTIONS:
+        elif spec.storage is Storage.DISTRIBUTIONS:
             distributions = value or []
     title = dataset.title
     dataset.sort_title = (title.get("en") or title.get("") or next(iter(title.values()), dataset.identifier))[:500]
@@ -364,7 +358,12 @@ def dataset_remerge(*, dataset: Dataset) -> bool:
 
 
 def subject_hash(*, dataset: Dataset, subject_key: str) -> str:
-    """Per-dataset salted HMAC of the subject key: subjects cannot be linked across datasets or reversed."""
+    """Per-dataset salted HMAC of the subject key: subjects cannot be linked across datasets or reversed.
+
+    Keyed by the dataset's own random salt, not by SECRET_KEY (so not `salted_hmac`): stored hashes can never
+    be recomputed (the subject keys are not kept) and a harvest skips unchanged records, so a key that changed
+    with the secret would leave one dataset's facts under two keys and count their subjects twice.
+    """
     return hmac.new(dataset.subject_salt.encode(), subject_key.encode(), hashlib.sha256).hexdigest()
 
 
@@ -534,9 +533,10 @@ def dataset_override_clear(*, dataset: Dataset, field: str) -> Dataset:
     return dataset
 
 
-@transaction.atomic
-def source_defaults_set(*, source: Source, defaults: dict[str, Any]) -> Source:
-    """Replace a source's curator-set defaults and re-merge its datasets."""
+def source_defaults_check(*, defaults: dict[str, Any]) -> None:
+    """Refuse defaults a source cannot have (forms call this to show the error before anything is saved)."""
+    if not isinstance(defaults, dict):
+        raise ValidationError("source defaults are an object of field names and values", code="invalid_value")
     for name, value in defaults.items():
         if name == DISTRIBUTION_LICENSE_DEFAULT:
             if not isinstance(value, str) or "://" not in value:
@@ -545,23 +545,86 @@ def source_defaults_set(*, source: Source, defaults: dict[str, Any]) -> Source:
         if name not in DatasetDescriptor.DEFAULTABLE_FIELDS:
             raise ValidationError(f"{name!r} cannot be a source default", code="unknown_field", field=name)
         _check_field_value(name, value)
-    source.defaults = defaults
-    source.save(update_fields=["defaults", "updated_at"])
+
+
+def _remerge_source_datasets(source: Source) -> None:
+    """Re-merge every dataset the source describes, announcing each one whose published content changed."""
     for dataset in Dataset.objects.filter(provenance_records__source=source).distinct():
         if dataset_remerge(dataset=dataset):
             dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
+
+
+@transaction.atomic
+def source_defaults_set(*, source: Source, defaults: dict[str, Any]) -> Source:
+    """Replace a source's curator-set defaults and re-merge its datasets."""
+    source_defaults_check(defaults=defaults)
+    source.defaults = defaults
+    source.save(update_fields=["defaults", "updated_at"])
+    _remerge_source_datasets(source)
     return source
 
 
-def source_get_or_create(*, slug: str, name: str, kind: str, **fields: Any) -> Source:
-    source, _ = Source.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind, **fields})
+def _full_clean(source: Source, exclude: list[str] | None = None) -> None:
+    """The model's own field checks (slug syntax, lengths, kind among the choices, e-mail), as domain errors."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        source.full_clean(exclude=[*(exclude or []), "curators", "defaults"], validate_unique=False)
+    except DjangoValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationError(f"{field}: {' '.join(messages)}", code="invalid_value", field=field) from exc
+
+
+@transaction.atomic
+def source_create(
+    *, slug: str, name: str, kind: str, priority: int = 100, published: bool = False, contact_email: str = "",
+    defaults: dict[str, Any] | None = None, curators: Iterable[Any] = (),
+) -> Source:
+    """Register a catalogue source. Defaults and publishing go through their own services, so a source created
+    published announces its datasets like any other publication (it has none yet)."""
+    if Source.objects.filter(slug=slug).exists():
+        raise Conflict(f"a source named {slug!r} exists already", code="source_exists", field="slug")
+    source = Source(slug=slug, name=name, kind=kind, priority=priority, contact_email=contact_email, published=False)
+    _full_clean(source)
+    if defaults:
+        source_defaults_check(defaults=defaults)
+    source.save()
+    source.curators.set(list(curators))
+    if defaults:
+        source_defaults_set(source=source, defaults=defaults)
+    if published:
+        source_publish(source=source, published=True)
+    return source
+
+
+@transaction.atomic
+def source_update(
+    *, source: Source, name: str | None = None, priority: int | None = None, contact_email: str | None = None,
+    curators: Iterable[Any] | None = None,
+) -> Source:
+    """Change what a curator may change about a source; a new priority re-merges its datasets (it decides which
+    source wins each field). Slug and kind are the source's identity and stay; publishing and defaults have
+    their own services."""
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    old_priority = source.priority
+    changed = [
+        field for field, value in (("name", name), ("priority", priority), ("contact_email", contact_email))
+        if value is not None and getattr(source, field) != value
+    ]
+    for field in changed:
+        setattr(source, field, {"name": name, "priority": priority, "contact_email": contact_email}[field])
+    if changed:
+        _full_clean(source)
+        source.save(update_fields=[*changed, "updated_at"])
+    if curators is not None:
+        source.curators.set(list(curators))
+    if source.priority != old_priority:
+        _remerge_source_datasets(source)
     return source
 
 
 def catalogue_ensure() -> Catalogue:
     """Create the atlas catalogue record with its mandatory fields once (publisher from settings)."""
-    from django.conf import settings
-
     catalogue = Catalogue.objects.order_by("pk").first()
     if catalogue is None:
         catalogue = Catalogue.objects.create(
@@ -570,12 +633,12 @@ def catalogue_ensure() -> Catalogue:
                 "en": "Metadata of de-identified cancer imaging datasets held by hospitals and archives across Europe."
             },
             applicable_legislation=["http://data.europa.eu/eli/reg/2025/327/oj"],
-            homepage=settings.ATLAS_BASE_URL,
+            homepage=app_settings.ATLAS_BASE_URL,
         )
     if catalogue.publisher_id is None:
         catalogue.publisher = _agent_for({
-            "name": settings.ATLAS_PUBLISHER_NAME, "email": settings.ATLAS_PUBLISHER_EMAIL,
-            "contact_page": settings.ATLAS_BASE_URL, "homepage": settings.ATLAS_BASE_URL,
+            "name": app_settings.ATLAS_PUBLISHER_NAME, "email": app_settings.ATLAS_PUBLISHER_EMAIL,
+            "contact_page": app_settings.ATLAS_BASE_URL, "homepage": app_settings.ATLAS_BASE_URL,
         })
         catalogue.save(update_fields=["publisher", "modified"])
     return catalogue
@@ -583,14 +646,20 @@ def catalogue_ensure() -> Catalogue:
 
 @transaction.atomic
 def source_publish(*, source: Source, published: bool) -> Source:
-    """Publish or unpublish a source; its datasets enter or leave the public catalogue and the index."""
-    if source.published == published:
-        return source
+    """Publish or unpublish a source; its datasets enter or leave the public catalogue and the index.
+
+    Compares with the stored row, not the instance given: a form that already set `published` on its instance
+    (the admin's change form does) must still announce the change, or the search index goes stale.
+    """
+    stored = Source.objects.select_for_update().get(pk=source.pk)
     source.published = published
-    source.save(update_fields=["published", "updated_at"])
-    for dataset in Dataset.objects.filter(provenance_records__source=source).distinct():
+    if stored.published == published:
+        return stored
+    stored.published = published
+    stored.save(update_fields=["published", "updated_at"])
+    for dataset in Dataset.objects.filter(provenance_records__source=stored).distinct():
         dataset_changed.send(sender=Dataset, dataset=dataset, outcome=UpsertOutcome.UPDATED)
-    return source
+    return stored
 
 
 @transaction.atomic

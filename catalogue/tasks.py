@@ -3,8 +3,8 @@
 from celery import shared_task
 
 
-@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
-def dataset_remerge_task(self, dataset_id: int) -> bool:  # type: ignore[no-untyped-def]
+@shared_task(acks_late=True)
+def dataset_remerge_task(dataset_id: int) -> bool:
     """Recompute a dataset from its records (after a vocabulary or source-default change)."""
     from catalogue.models import Dataset
     from catalogue.services import dataset_remerge_by_id

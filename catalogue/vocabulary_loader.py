@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from catalogue.errors import VocabularyError
 from catalogue.models import Concept, ConceptKey, ConceptScheme
+from catalogue.vocabularies.crosscheck import OUR_PREFIX, SchemeRow, lookup_keys, read_scheme_csv, read_schemes_index
 from catalogue.vocabularies.crosscheck import Concept as CsvConcept
-from catalogue.vocabularies.crosscheck import SchemeRow, lookup_keys, read_scheme_csv, read_schemes_index
+from config.app_settings import app_settings
+from config.paths import VOCABULARIES_DIR
 
-DATA_DIR = Path(__file__).resolve().parent / "vocabularies" / "data"
-OUR_PREFIX = "https://atlas.example.eu/"
+DATA_DIR = VOCABULARIES_DIR
 
 
 @dataclass
@@ -28,7 +28,7 @@ class LoadReport:
 
 def _iri(value: str) -> str:
     """Rewrite our own IRIs under ATLAS_BASE_URL, so every IRI the catalogue mints shares one base."""
-    return settings.ATLAS_BASE_URL + value[len(OUR_PREFIX):] if value.startswith(OUR_PREFIX) else value
+    return app_settings.ATLAS_BASE_URL + value[len(OUR_PREFIX):] if value.startswith(OUR_PREFIX) else value
 
 
 def read_vocabularies(data_dir: Path = DATA_DIR) -> dict[str, tuple[SchemeRow, list[CsvConcept]]]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def _search() -> dict[str, Any]:
     return get_backend().health()
 
 
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database(), "broker": _broker(), "search": _search()}

@@ -15,6 +15,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHAPES_DIR = REPO_ROOT / "catalogue" / "dcat" / "shapes"
 DCAT_AP_EXAMPLES_DIR = SHAPES_DIR / "dcat-ap-3" / "examples-3.0.1"
 HEALTHDCAT_AP_EXAMPLES_DIR = SHAPES_DIR / "healthdcat-ap" / "release-8-examples-transcribed"
+# The controlled vocabularies (schemes.csv and one CSV per scheme) loaded by `manage.py load_vocabularies`.
+VOCABULARIES_DIR = REPO_ROOT / "catalogue" / "vocabularies" / "data"
 # The DICOM PS3.15 Annex E table the de-identification gate follows (docs/deid-gate.md).
 DEID_TABLE = REPO_ROOT / "harvesters" / "dicom_folder" / "data" / "ps3.15-annex-e.csv"
 # Real DICOM samples for the demo node and the gate's tests (TCIA CC BY 3.0, highdicom MIT; see NOTICE.md).

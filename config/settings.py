@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-import os
-import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django_cache_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config import paths
+from config import bootstrap, paths
 from config.env import base_url, env_bool, env_int, env_list, env_paths, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("ATLAS_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Nothing is created at import: manage.py makes this folder (config/bootstrap.py), the key file is written on first use.
+VAR_DIR = bootstrap.var_dir()
 
 DEBUG = env_bool("DEBUG", False)
 
 
 def _secret_key() -> str:
-    """Use SECRET_KEY, or a key generated once per checkout (fine for one host; set it in production)."""
+    """Use SECRET_KEY, or a key generated once per node into var/secret_key when first used (set it in production)."""
     key = env_str("SECRET_KEY")
     if key:
         if len(key) < 50 or len(set(key)) < 5:
             raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters with at least 5 distinct ones")
         return key
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(64))
-    return path.read_text().strip()
+    return bootstrap.generated_secret_key(VAR_DIR / "secret_key")  # type: ignore[no-any-return]
 
 
 SECRET_KEY = _secret_key()
@@ -41,12 +35,14 @@ PORT = env_int("PORT", 8000, minimum=1)
 
 # Base of every IRI the catalogue mints (datasets, agents, distributions, concepts of our own schemes).
 ATLAS_BASE_URL = base_url(env_str("ATLAS_BASE_URL", f"http://127.0.0.1:{PORT}/"))
-# PRIVACY.md §0: threshold k below which subject counts are published as "<k".
+# docs/privacy.md §0: threshold k below which subject counts are published as "<k".
 ATLAS_DISCLOSURE_K = env_int("ATLAS_DISCLOSURE_K", 10, minimum=2)
 # The only folders and internal hosts a harvester may ever read: nothing else (no source, curator or API call)
 # can widen them.
 ATLAS_HARVEST_FILE_ROOTS = env_paths("ATLAS_HARVEST_FILE_ROOTS")
 ATLAS_HARVEST_PRIVATE_HOSTS = env_list("ATLAS_HARVEST_PRIVATE_HOSTS")
+# Node-local folder of the refused-path report files of harvest jobs (never in the database; docs/privacy.md R18).
+ATLAS_HARVEST_REPORT_DIR = Path(env_str("ATLAS_HARVEST_REPORT_DIR", str(VAR_DIR / "harvest-reports")))
 # The atlas catalogue's publisher (dct:publisher of the dcat:Catalog, mandatory in DCAT-AP 3).
 ATLAS_PUBLISHER_NAME = env_str("ATLAS_PUBLISHER_NAME", "European Cancer Imaging Atlas")
 ATLAS_PUBLISHER_EMAIL = env_str("ATLAS_PUBLISHER_EMAIL")
@@ -71,12 +67,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "config.apps.AtlasEdgeConfig",
     "catalogue",
     "harvesters",
     "search",
 ]
 
 MIDDLEWARE = [
+    # First: they see the final response (HEAD without a body; the JSON error body on every /api/ error).
+    "config.middleware.HeadResponseMiddleware",
+    "config.middleware.ApiErrorBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RequestSizeLimitMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout flagged during authentication into config.auth's 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,8 +127,29 @@ if _test_db_name:
     DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHE_URL = env_str("CACHE_URL", "locmem://atlas")
+# The default cache holds the API throttle counters and the login-failure counts, so it must be shared by every web
+# process: a table in the database by default (created by `migrate`, see config/apps.py), Redis in production.
+# A per-process cache (locmem://) would let each gunicorn worker count on its own.
+CACHE_URL = env_str("CACHE_URL", "db://atlas_cache?max_entries=100000")
 CACHES = {"default": django_cache_url.parse(CACHE_URL)}
+
+# Password guessing (django-axes, config/auth.py): failed logins counted in the shared cache by client address and
+# by account name, on the admin login and the API token endpoint; after ATLAS_LOGIN_FAILURE_LIMIT failures either
+# is refused (429, even with the right password) until ATLAS_LOGIN_COOLOFF_MINUTES pass without a new failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("ATLAS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATLAS_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
+AXES_VERBOSE = False  # logs mask the address and account name (AXES_SENSITIVE_PARAMETERS)
+AXES_ENABLE_ADMIN = False  # its admin pages list the database handler's tables, which the cache handler leaves empty
+AXES_HTTP_RESPONSE_CODE = 429
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -141,7 +165,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -175,6 +198,7 @@ if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
 
 # Django REST framework: one error body, stable paging, throttles on the shared cache.
 REST_FRAMEWORK = {
@@ -187,6 +211,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.AtlasPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON nesting is bounded before parsing (a deep body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "catalogue.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -241,6 +271,22 @@ ATLAS_SEARCH_BACKEND = env_str(
     "search.backends.elasticsearch.ElasticsearchBackend" if ELASTICSEARCH_URL else "search.backends.embedded.EmbeddedBackend",
 )
 ATLAS_SEARCH_INDEX_PREFIX = env_str("ATLAS_SEARCH_INDEX_PREFIX", "atlas")
+
+# Registries (code, not environment): the ONE list of harvester kinds and of DCAT profiles, name -> dotted path
+# of the class, read through `catalogue.registry.Registry` (a bad path stops with ImproperlyConfigured). A new
+# kind or profile is its module plus one line here; see README "Architecture".
+ATLAS_HARVESTER_KINDS = {
+    "dicom_folder": "harvesters.dicom_folder.harvester.DicomFolderHarvester",
+    "dcat_rdf": "harvesters.dcat_rdf.DcatRdfHarvester",
+    "idc_index": "harvesters.idc_index.IdcIndexHarvester",
+    "descriptor_sheet": "harvesters.descriptor_sheet.DescriptorSheetHarvester",
+}
+ATLAS_DCAT_PROFILES = {
+    "dcat-ap": "catalogue.dcat.profiles.dcat_ap3.DcatAp3Profile",
+    "healthdcat-ap": "catalogue.dcat.profiles.healthdcat_ap.HealthDcatApProfile",
+    "eucaim": "catalogue.dcat.profiles.eucaim.EucaimProfile",
+    "schema.org": "catalogue.dcat.profiles.schema_org.SchemaOrgDatasetProfile",
+}
 
 # E-mail (failed harvest jobs notify the source contact).
 EMAIL_BACKEND = env_str(

@@ -10,8 +10,16 @@ urlpatterns = [
     path("datasets/<slug:identifier>", catalogue_views.dataset_page, name="dataset-page"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("search.urls")),  # before catalogue's: owns /api/v1/datasets/ (search) and /search/
+    path("api/v1/cohorts/", include("search.cohorts.urls")),
     path("api/v1/", include("catalogue.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+
+# Error pages: the API's JSON error body under /api/, templates/4xx.html and 500.html elsewhere (config/error_views.py).
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"

@@ -18,15 +18,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from catalogue.descriptors import DatasetDescriptor
+from catalogue.errors import AtlasError
+from config.app_settings import app_settings
 
 
-class HarvestError(Exception):
-    """A problem that stops a whole job (unreadable source, refused location, parse error of a feed)."""
+class HarvestError(AtlasError):
+    """A problem that stops a whole job (unreadable source, refused location, parse error of a feed).
 
-    def __init__(self, message: str, *, code: str = "harvest_failed") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    An `AtlasError`, so its code (listed in `catalogue.error_codes`) is the same in the job's `error_code`, in the
+    API's error body and in a command's message.
+    """
+
+    code = "harvest_failed"
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,8 @@ def within_roots(path: str) -> Path:
     """
     import os
 
-    from django.conf import settings
-
     real = Path(os.path.realpath(path))
-    if any(real.is_relative_to(root) for root in settings.ATLAS_HARVEST_FILE_ROOTS):
+    if any(real.is_relative_to(root) for root in app_settings.ATLAS_HARVEST_FILE_ROOTS):
         return real
     raise HarvestError(
         f"{path!r} is outside the folders harvesters may read (ATLAS_HARVEST_FILE_ROOTS)", code="location_not_allowed"

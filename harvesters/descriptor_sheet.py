@@ -1,9 +1,9 @@
 """Descriptor sheets: CSV or JSON files with one dataset per row / object (the route EUCAIM data holders use).
 
-The schema is strict (PRIVACY.md R19-R21): an unknown column or key refuses the file, naming the field; a row
+The schema is strict (docs/privacy.md R19-R21): an unknown column or key refuses the file, naming the field; a row
 that looks like one subject rather than a dataset (one subject, a birth date, a patient id) is refused with
 its row number; every string passes the free-text detectors. Small subject totals are stored and published
-under the disclosure rules (PRIVACY.md §0.1: "<10", and omitted from RDF).
+under the disclosure rules (docs/privacy.md §0.1: "<10", and omitted from RDF).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one outbound fetcher every harvester uses (PRIVACY.md §3, 2.3 and 2.4).
+"""The one outbound fetcher every harvester uses (docs/privacy.md §3, 2.3 and 2.4).
 
 Harvest sources are URLs typed by people and documents written by strangers, so every outbound request is a
 potential SSRF, DNS-rebinding, slow-drip or decompression-bomb vector. This module is the only place that
@@ -37,7 +37,7 @@ body, the query string or credentials. Codes:
 * and for failures the brief's list does not name: ``invalid_url``, ``dns_error``, ``connect_error``,
   ``tls_error``, ``protocol_error`` (malformed HTTP, broken connection).
 
-Each successful fetch logs the final IP and the body's SHA-256 at INFO (PRIVACY.md 2.4 item 9).
+Each successful fetch logs the final IP and the body's SHA-256 at INFO (docs/privacy.md §3, 2.4 item 9).
 
 Defence in depth: ``install_audit_hook()`` adds a process-wide audit hook (opt-in, for harvest workers) that
 refuses ``socket.connect`` to anything but the address ``fetch()`` is connecting to at that moment, and every
@@ -82,7 +82,7 @@ _USER_AGENT = "AtlasCatalogue-Harvester/1.0"
 #   Both formats are plain UTF-8 text whose parsers cannot be made to fetch anything.
 # * text/plain and application/octet-stream for CSV: descriptor sheets are often served from object stores
 #   (S3/MinIO default to binary/octet-stream or application/octet-stream) and plain web servers; the sheet
-#   reader decodes strict UTF-8 and applies its own schema (PRIVACY.md 2.5), so the type adds little.
+#   reader decodes strict UTF-8 and applies its own schema (docs/privacy.md §3, 2.5), so the type adds little.
 # * Never for RDF/XML, TriX or JSON-LD: those are the formats with entity / remote-context hazards, and a
 #   server that cannot label them correctly is more likely serving something else (an HTML error page).
 FORMAT_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
@@ -275,9 +275,9 @@ def _normalise_host(host: str) -> str:
 
 def _private_hosts() -> frozenset[str]:
     """ATLAS_HARVEST_PRIVATE_HOSTS, normalised. Read on every call: tests and settings overrides apply."""
-    from django.conf import settings
+    from config.app_settings import app_settings
 
-    return frozenset(_normalise_host(h) for h in (getattr(settings, "ATLAS_HARVEST_PRIVATE_HOSTS", None) or []))
+    return frozenset(_normalise_host(h) for h in app_settings.ATLAS_HARVEST_PRIVATE_HOSTS)
 
 
 def _default_resolver(host: str) -> list[str]:
@@ -737,7 +737,7 @@ def fetch(
     ``deadline`` is the total time in seconds for every hop of the fetch. ``resolver`` (host -> list of IP
     strings) replaces the system resolver, for tests. ``headers`` adds request headers such as an API
     token; like URL user-info credentials they are not sent past a cross-origin redirect.
-    ``allowed_hosts`` is the source's host allow-list (PRIVACY.md 2.4 item 2): when given, every hop's host
+    ``allowed_hosts`` is the source's host allow-list (docs/privacy.md §3, 2.4 item 2): when given, every hop's host
     must be on it (exact names, or ``*.example.org`` for sub-domains), else ``host_not_allowed``. The
     address rules apply on top of it.
     """
@@ -930,11 +930,12 @@ def install_audit_hook(*, allow: Iterable[tuple[str, int] | str] = ()) -> None:
 
     Audit hooks cannot be removed, so this is opt-in and meant for dedicated harvest worker processes;
     calling it again with the same ``allow`` is a no-op, with a different one an error (a hook that could
-    be widened later would not be a guard). Defence in depth only: OS-level egress filtering (PRIVACY.md
-    2.4 item 8) remains the primary control. Not covered: ``open`` (rdflib reads a ``file:`` context with
+    be widened later would not be a guard). Defence in depth only: OS-level egress filtering (docs/privacy.md
+    §3, 2.4 item 8) remains the primary control. Not covered: ``open`` (rdflib reads a ``file:`` context with
     ``open()``, not urllib; every import and template read fires the same event, so a path allow-list here
-    would be brittle): ``safe_rdf.inline_jsonld_contexts`` is what refuses ``file:`` contexts. UDP
-    ``sendto`` and DNS lookups are not covered either.
+    would be brittle): ``catalogue.dcat.load`` is what refuses ``file:`` contexts. UDP ``sendto`` and DNS
+    lookups are not covered either. Harvest processes call ``install_worker_audit_hook``, which builds ``allow``
+    from the settings.
     """
     global _hook_allow
     normalised: set[tuple[str, int] | str] = set()
@@ -951,3 +952,78 @@ def install_audit_hook(*, allow: Iterable[tuple[str, int] | str] = ()) -> None:
             return
         _hook_allow = wanted
         sys.addaudithook(_audit_hook)
+
+
+# Default ports of the services a worker reaches besides fetch(), by URL scheme.
+_SERVICE_PORTS = {"redis": 6379, "rediss": 6379, "amqp": 5672, "amqps": 5671, "pyamqp": 5672, "http": 80,
+                  "https": 443, "postgres": 5432, "postgresql": 5432}
+
+
+def _service_addresses(host: str, port: int) -> set[tuple[str, int]]:
+    """Every address a service name resolves to now (a name that does not resolve is left out: it is unreachable)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        logger.warning("audit hook: cannot resolve %s to allow it (%s)", host, exc.__class__.__name__)
+        return set()
+    return {(str(info[4][0]), int(info[4][1])) for info in infos}
+
+
+def _service_url(url: str) -> set[tuple[str, int] | str]:
+    """The addresses of a service URL (broker, cache, Elasticsearch): host and port, or a Unix socket path."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower().split("+", 1)[0]
+    if scheme in ("unix", "socket") or parts.scheme.lower().endswith("+socket"):
+        return {parts.path} if parts.path else set()
+    if not parts.hostname:
+        return set()
+    try:
+        port = parts.port or _SERVICE_PORTS.get(scheme, 0)
+    except ValueError:
+        return set()
+    return set(_service_addresses(parts.hostname, port)) if port else set()
+
+
+def worker_egress_allowlist() -> frozenset[tuple[str, int] | str]:
+    """The services a harvest process must reach besides ``fetch()``, from the settings: the databases (TCP, or
+    PostgreSQL's Unix socket), the Celery broker, the caches, Elasticsearch and the SMTP server when mail goes
+    by SMTP. Names are resolved once, when the hook is installed (a service that moves needs a worker restart)."""
+    from django.conf import settings
+
+    allowed: set[tuple[str, int] | str] = set()
+    for db in settings.DATABASES.values():
+        engine, host = str(db.get("ENGINE", "")), str(db.get("HOST") or "")
+        if "sqlite" in engine:
+            continue
+        port = int(db.get("PORT") or (5432 if "postgresql" in engine else 3306))
+        if not host or host.startswith("/"):
+            allowed.add(f"{host or '/var/run/postgresql'}/.s.PGSQL.{port}")
+        else:
+            allowed |= _service_addresses(host, port)
+    for url in str(settings.CELERY_BROKER_URL or "").split(";"):
+        if url.strip():
+            allowed |= _service_url(url)
+    for cache in settings.CACHES.values():
+        locations = cache.get("LOCATION") or ()
+        for location in [locations] if isinstance(locations, str) else locations:
+            if "://" in str(location):
+                allowed |= _service_url(str(location))
+    for url in str(settings.ELASTICSEARCH_URL or "").split(","):
+        if url.strip():
+            allowed |= _service_url(url)
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+        allowed |= _service_addresses(settings.EMAIL_HOST, int(settings.EMAIL_PORT))
+    return frozenset(allowed)
+
+
+def install_worker_audit_hook() -> frozenset[tuple[str, int] | str]:
+    """Install the audit hook in a process that runs harvests (the Celery worker at start-up, ``manage.py
+    harvest``), allowing the services of ``worker_egress_allowlist``; return that allow-list."""
+    allow = worker_egress_allowlist()
+    install_audit_hook(allow=allow)
+    return allow
+
+
+def audit_hook_allowlist() -> frozenset[tuple[str, int] | str] | None:
+    """The allow-list of the installed audit hook, or None when this process has none."""
+    return _hook_allow

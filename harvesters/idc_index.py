@@ -128,7 +128,9 @@ class IdcIndexHarvester(Harvester):
         counters.entered = len(collections)
 
         studies = series.group_by(["collection_id", "StudyInstanceUID"]).aggregate([
-            ("PatientID", "one"), ("PatientSex", "one"), ("PatientAge", "one"), ("StudyDate", "min"),
+            # "min", not "one": where a study's series disagree, "one" picks a value by thread timing, and a re-run
+            # of an unchanged index must give the same facts.
+            ("PatientID", "min"), ("PatientSex", "min"), ("PatientAge", "min"), ("StudyDate", "min"),
             ("Modality", "distinct"), ("BodyPartExamined", "distinct"), ("Manufacturer", "distinct"),
             ("SeriesInstanceUID", "count"), ("instanceCount", "sum"), ("series_size_MB", "sum"),
         ])
@@ -208,15 +210,15 @@ class IdcIndexHarvester(Harvester):
         n_series = n_instances = 0
         n_bytes = 0
         for s in studies:
-            patient = s["PatientID_one"] or ""
+            patient = s["PatientID_min"] or ""
             subjects.add(patient)
             subject_key = subject_key_hash(f"{cid}\x1f{patient}")
             mods = tuple(sorted(m for m in s["Modality_distinct"] if m))
             parts = tuple(sorted(p for p in s["BodyPartExamined_distinct"] if p))
             makers = tuple(sorted({m.strip()[:100] for m in s["Manufacturer_distinct"] if m and m.strip()}))
-            age = _age_years(s["PatientAge_one"])
+            age = _age_years(s["PatientAge_min"])
             year = disclosure.coarse_year(s["StudyDate_min"]) if s["StudyDate_min"] else None
-            sex = _sex(s["PatientSex_one"])
+            sex = _sex(s["PatientSex_min"])
             size = int(round((s["series_size_MB_sum"] or 0) * 1_000_000))
             facts.append(StudyFactRecord(
                 subject_key=subject_key, sex=sex, age_band=disclosure.age_band(age), year=year, modalities=mods,

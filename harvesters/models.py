@@ -62,8 +62,8 @@ class HarvestJob(models.Model):
         return f"{self.source} #{self.pk} {self.status}"
 
 
-class StagedItem(models.Model):
-    """What a job gathered, kept until it is applied in one transaction (then deleted)."""
+class StagingRow(models.Model):
+    """What a job gathered (one `harvesters.base.StagedItem`), kept until it is applied in one transaction, then deleted."""
 
     job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="staged")
     guid = models.CharField(max_length=500)

@@ -9,6 +9,7 @@ gather, and a run that would withdraw more than max(10, 20 %) of a source stops 
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 import smtplib
@@ -19,17 +20,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from catalogue.descriptors import DatasetDescriptor
-from catalogue.errors import Conflict, NotFound, ValidationError
-from catalogue.models import Source, SourceKind
-from catalogue.services import UpsertOutcome, dataset_upsert, dataset_withdraw
+from catalogue.errors import Conflict, ValidationError
+from catalogue.registry import Registry
+from catalogue.services import UpsertOutcome, dataset_upsert, dataset_withdraw, source_create
+from config.app_settings import app_settings
 from harvesters.base import HarvestContext, HarvestCounters, Harvester, HarvestError, StageErrorInfo, path_hash
 from harvesters.models import (
     ACTIVE_STATUSES,
@@ -38,30 +38,42 @@ from harvesters.models import (
     HarvestSource,
     JobStatus,
     RecordOutcome,
-    StagedItem,
     StageError,
+    StagingRow,
 )
+from harvesters.selectors import harvest_source_get  # noqa: F401  (a read; kept importable here for older callers)
 
 logger = logging.getLogger(__name__)
 
-HARVESTER_CLASSES: dict[str, str] = {
-    SourceKind.DICOM_FOLDER: "harvesters.dicom_folder.harvester.DicomFolderHarvester",
-    SourceKind.DCAT_RDF: "harvesters.dcat_rdf.DcatRdfHarvester",
-    SourceKind.IDC_INDEX: "harvesters.idc_index.IdcIndexHarvester",
-    SourceKind.DESCRIPTOR_SHEET: "harvesters.descriptor_sheet.DescriptorSheetHarvester",
-}
+HARVESTER_KINDS: Registry[Harvester] = Registry("ATLAS_HARVESTER_KINDS", base=Harvester, what="harvester kind")
+"""Kind name -> harvester class: the registry in settings (config/settings.py), the one list of kinds."""
 STALE_AFTER = timedelta(minutes=15)
 STAGE_BATCH = 500
+HEARTBEAT_EVERY = 5.0  # seconds between two heartbeat writes of a running job
 
 
 def harvester_class(kind: str) -> type[Harvester]:
-    path = HARVESTER_CLASSES.get(kind)
-    if path is None:
-        raise ValidationError(f"unknown harvester kind {kind!r}", code="unknown_kind")
-    return import_string(path)
+    """The class of a registered kind; an unregistered kind is the caller's error (a bad path, the deployment's)."""
+    if kind not in HARVESTER_KINDS:
+        raise ValidationError(
+            f"unknown harvester kind {kind!r}; registered: {', '.join(sorted(HARVESTER_KINDS))}", code="unknown_kind"
+        )
+    return HARVESTER_KINDS[kind]
 
 
 # ---------------------------------------------------------------------------------------------- sources
+
+
+def _check_options(kind: str, options: dict[str, Any]) -> None:
+    cls = harvester_class(kind)
+    if not isinstance(options, dict):
+        raise ValidationError("a source's options are an object of option names and values", code="unknown_option")
+    unknown = set(options) - set(cls.OPTIONS)
+    if unknown:
+        raise ValidationError(
+            f"unknown option(s) for {kind}: {', '.join(sorted(unknown))}; known: {', '.join(sorted(cls.OPTIONS))}",
+            code="unknown_option",
+        )
 
 
 @transaction.atomic
@@ -69,36 +81,88 @@ def harvest_source_add(
     *, name: str, kind: str, location: str, options: dict[str, Any] | None = None, published: bool = False,
     priority: int = 100, contact_email: str = "", defaults: dict[str, Any] | None = None,
 ) -> HarvestSource:
-    """Register a source (unpublished unless said otherwise). Options are checked against the harvester kind."""
+    """Register a source (unpublished unless said otherwise). Options are checked against the harvester kind.
+
+    The catalogue's `Source` row is made by `catalogue.services.source_create` (defaults and publishing included).
+    """
     options = options or {}
-    cls = harvester_class(kind)
-    unknown = set(options) - set(cls.OPTIONS)
-    if unknown:
-        raise ValidationError(
-            f"unknown option(s) for {kind}: {', '.join(sorted(unknown))}; known: {', '.join(sorted(cls.OPTIONS))}",
-            code="unknown_option",
-        )
+    _check_options(kind, options)
     slug = slugify(name)[:80]
     if not slug:
         raise ValidationError("a source needs a name with letters or digits", code="invalid_name")
-    if Source.objects.filter(slug=slug).exists():
-        raise Conflict(f"a source named {slug!r} exists already", code="source_exists")
-    source = Source.objects.create(
-        slug=slug, name=name, kind=kind, published=published, priority=priority, contact_email=contact_email
+    if not location.strip():
+        raise ValidationError("a source needs a location (folder, URL or file)", code="invalid_location")
+    source = source_create(
+        slug=slug, name=name, kind=kind, published=published, priority=priority, contact_email=contact_email,
+        defaults=defaults,
     )
-    harvest_source = HarvestSource.objects.create(source=source, location=location, options=options)
-    if defaults:
-        from catalogue.services import source_defaults_set
-
-        source_defaults_set(source=source, defaults=defaults)
-    return harvest_source
+    return HarvestSource.objects.create(source=source, location=location, options=options)
 
 
-def harvest_source_get(*, name: str) -> HarvestSource:
-    hs = HarvestSource.objects.select_related("source").filter(source__slug=slugify(name)).first()
-    if hs is None:
-        raise NotFound(f"no harvest source {name!r}", code="source_not_found")
-    return hs
+def harvest_source_check(*, kind: str, location: str, options: dict[str, Any], cron: str = "") -> None:
+    """Refuse what `harvest_source_update` and `harvest_source_schedule` would refuse (forms show it first)."""
+    _check_options(kind, options)
+    if not location.strip():
+        raise ValidationError("a source needs a location (folder, URL or file)", code="invalid_location")
+    if cron.strip():
+        _crontab_fields(cron)
+
+
+@transaction.atomic
+def harvest_source_update(*, source: HarvestSource, location: str, options: dict[str, Any]) -> HarvestSource:
+    """Change where and how a source is read (admins only, at the edge); options are checked as when added."""
+    harvest_source_check(kind=source.source.kind, location=location, options=options)
+    HarvestSource.objects.filter(pk=source.pk).update(location=location, options=options)
+    source.location, source.options = location, options
+    return source
+
+
+HARVEST_TASK = "harvesters.tasks.harvest_source_task"
+
+
+def _crontab_fields(cron: str) -> dict[str, str]:
+    """Parse "minute hour day month weekday" the way Celery beat will read it, refusing what it would refuse."""
+    from celery.schedules import crontab
+
+    parts = cron.split()
+    if len(parts) != 5:
+        raise ValidationError(
+            f"a schedule needs five fields (minute hour day month weekday), got {len(parts)}", code="invalid_cron",
+            field="cron",
+        )
+    minute, hour, day, month, weekday = parts
+    try:
+        crontab(minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday)
+    except (ValueError, IndexError) as exc:
+        raise ValidationError(f"{cron!r} is not a valid crontab: {exc}", code="invalid_cron", field="cron") from exc
+    return {"minute": minute, "hour": hour, "day_of_month": day, "month_of_year": month, "day_of_week": weekday}
+
+
+@transaction.atomic
+def harvest_source_schedule(*, source: HarvestSource, cron: str | None) -> HarvestSource:
+    """Harvest the source on a crontab schedule (UTC) with django-celery-beat; an empty `cron` removes it.
+
+    One periodic task per source, named after it, running `harvest_source_task` with the source's id (a run
+    that finds a job of the source still going is skipped there).
+    """
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if not (cron or "").strip():
+        if source.schedule_id is not None:
+            PeriodicTask.objects.filter(pk=source.schedule_id).delete()
+            HarvestSource.objects.filter(pk=source.pk).update(schedule=None)
+            source.schedule = None
+        return source
+    fields = _crontab_fields(cron or "")
+    crontab, _ = CrontabSchedule.objects.get_or_create(**fields, timezone="UTC")
+    task, _ = PeriodicTask.objects.update_or_create(
+        name=f"harvest {source.source.slug}",
+        defaults={"task": HARVEST_TASK, "crontab": crontab, "interval": None, "args": json.dumps([source.pk]),
+                  "enabled": True},
+    )
+    HarvestSource.objects.filter(pk=source.pk).update(schedule=task)
+    source.schedule = task
+    return source
 
 
 # ---------------------------------------------------------------------------------------------- jobs
@@ -132,7 +196,7 @@ def _expire_stale_jobs(source: HarvestSource) -> None:
                 status=JobStatus.FAILED, finished_at=now, error_code="abandoned",
                 error_message="the process running this job stopped before it finished; nothing was applied",
             )
-            StagedItem.objects.filter(job=job).delete()
+            StagingRow.objects.filter(job=job).delete()
 
 
 def harvest_job_create(*, source: HarvestSource, force: bool = False) -> HarvestJob:
@@ -171,16 +235,24 @@ class Progress:
     last_beat: float = 0.0
 
     def __call__(self, done: int, total: int | None) -> None:
-        if self.job_id is not None and time.monotonic() - self.last_beat > 5:
-            HarvestJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
-            self.last_beat = time.monotonic()
+        self.beat()
         if self.callback is not None:
             self.callback(self.phase, done, total)
 
+    def beat(self) -> None:
+        """Refresh the job's heartbeat, at most every HEARTBEAT_EVERY seconds."""
+        if self.job_id is not None and time.monotonic() - self.last_beat > HEARTBEAT_EVERY:
+            _heartbeat(self.job_id)
+            self.last_beat = time.monotonic()
+
+
+def _heartbeat(job_id: int, **fields: Any) -> None:
+    """Tell other processes the job is alive (`_expire_stale_jobs` fails a job whose heartbeat is STALE_AFTER old)."""
+    HarvestJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now(), **fields)
+
 
 def _report_dir(job: HarvestJob) -> Path:
-    path = Path(getattr(settings, "ATLAS_HARVEST_REPORT_DIR", settings.VAR_DIR / "harvest-reports"))
-    path = path / job.source.source.slug
+    path = app_settings.ATLAS_HARVEST_REPORT_DIR / job.source.source.slug
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -210,19 +282,14 @@ def _record_refused_files(job: HarvestJob, context: HarvestContext) -> None:
     )
 
 
-def _heartbeat(job: HarvestJob) -> None:
-    HarvestJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-
-
-def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester) -> set[str]:
+def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester, progress: Progress) -> set[str]:
     """Stage every gathered item; return the guids seen. Raises HarvestError when the source fails.
 
     Harvesters report their own progress through `context.progress` (they know their units and totals).
     """
     seen: set[str] = set()
-    batch: list[StagedItem] = []
+    batch: list[StagingRow] = []
     errors: list[StageError] = []
-    last_beat = time.monotonic()
     n = 0
     for item in harvester.gather():
         if len(item.guid) > 500:
@@ -237,7 +304,7 @@ def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester) -> s
         seen.add(item.guid)
         descriptor = item.descriptor
         batch.append(
-            StagedItem(
+            StagingRow(
                 job=job,
                 guid=item.guid[:500],
                 content_hash=descriptor.content_hash() if descriptor else "",
@@ -249,12 +316,10 @@ def _gather(job: HarvestJob, context: HarvestContext, harvester: Harvester) -> s
         errors.extend(_stage_errors(job, item.errors))
         n += 1
         if len(batch) >= STAGE_BATCH:
-            StagedItem.objects.bulk_create(batch)
+            StagingRow.objects.bulk_create(batch)
             batch = []
-        if time.monotonic() - last_beat > 5:
-            _heartbeat(job)
-            last_beat = time.monotonic()
-    StagedItem.objects.bulk_create(batch)
+        progress.beat()  # a harvester that reports no progress of its own still keeps the job alive
+    StagingRow.objects.bulk_create(batch)
     StageError.objects.bulk_create(errors)
     return seen
 
@@ -287,8 +352,8 @@ def _apply(job: HarvestJob, seen: set[str], context: HarvestContext, progress: P
                 f"(more than max(10, 20%)); check the source, or run again with --force",
                 code="withdraw_limit",
             )
-        total = StagedItem.objects.filter(job=job).count()
-        for i, staged in enumerate(StagedItem.objects.filter(job=job).order_by("id").iterator(chunk_size=200)):
+        total = StagingRow.objects.filter(job=job).count()
+        for i, staged in enumerate(StagingRow.objects.filter(job=job).order_by("id").iterator(chunk_size=200)):
             progress(i + 1, total)
             record = records.get(staged.guid)
             if staged.descriptor is None:
@@ -315,7 +380,7 @@ def _apply(job: HarvestJob, seen: set[str], context: HarvestContext, progress: P
             HarvestRecord.objects.filter(source=hs, guid=guid).update(outcome=RecordOutcome.WITHDRAWN, last_job=job)
             outcomes[RecordOutcome.WITHDRAWN] += 1
         HarvestSource.objects.filter(pk=hs.pk).update(state=context.state)
-        StagedItem.objects.filter(job=job).delete()
+        StagingRow.objects.filter(job=job).delete()
     return outcomes
 
 
@@ -363,21 +428,22 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
     context.progress = progress
     try:
         harvester = harvester_class(hs.source.kind)(context)
-        seen = _gather(job, context, harvester)
-        HarvestJob.objects.filter(pk=job.pk).update(gathered_at=timezone.now(), heartbeat_at=timezone.now())
+        seen = _gather(job, context, harvester, progress)
+        _heartbeat(job.pk, gathered_at=timezone.now())
         job.refresh_from_db()
         refused_file = _write_refused_paths(job, context)
         _record_refused_files(job, context)
         progress.phase = "apply"
         outcomes = _apply(job, seen, context, progress)
     except HarvestError as exc:
-        return _fail(job, exc.code, exc.message, counters, context, started)
+        return _fail(job, exc, counters, context, started)
     except Exception as exc:
         # The traceback stays in the node's logs; the job row and the e-mail get the exception's class only,
-        # since its text can carry a file path or a value (PRIVACY.md R18).
+        # since its text can carry a file path or a value (docs/privacy.md R18).
         logger.exception("harvest job %s of %s crashed", job.pk, hs.source.slug)
-        return _fail(job, "internal_error", f"the harvest stopped on an internal error ({exc.__class__.__name__}); "
-                     "see the node's logs", counters, context, started)
+        crash = HarvestError(f"the harvest stopped on an internal error ({exc.__class__.__name__}); see the node's logs",
+                             code="internal_error")
+        return _fail(job, crash, counters, context, started)
     job.report = _report(counters, outcomes, refused_file, time.monotonic() - started)
     if context.state.get("unmapped"):
         job.report["unmapped"] = context.state["unmapped"]
@@ -390,9 +456,11 @@ def harvest_job_run(*, job_id: int, progress_callback: Any = None) -> HarvestJob
     return job
 
 
-def _fail(job: HarvestJob, code: str, message: str, counters: HarvestCounters, context: HarvestContext,
+def _fail(job: HarvestJob, error: HarvestError, counters: HarvestCounters, context: HarvestContext,
           started: float) -> HarvestJob:
-    StagedItem.objects.filter(job=job).delete()
+    """Record a failed job with the error's code (catalogue.error_codes) and tell the source's contact."""
+    code, message = error.code, error.message
+    StagingRow.objects.filter(job=job).delete()
     refused_file = _write_refused_paths(job, context)
     job.report = _report(counters, {o.value: 0 for o in RecordOutcome}, refused_file, time.monotonic() - started)
     job.status, job.error_code, job.error_message = JobStatus.FAILED, code, message

@@ -36,7 +36,6 @@ def curates_dataset(user: Any, dataset: Any) -> bool:
     """A curator may edit a dataset that one of their sources describes."""
     if is_admin(user):
         return True
-    return bool(
-        user.is_authenticated
-        and dataset.provenance_records.filter(source__curators=user, withdrawn_at__isnull=True).exists()
-    )
+    from catalogue.selectors import dataset_list_for_curator
+
+    return bool(user.is_authenticated and dataset_list_for_curator(user=user).filter(pk=dataset.pk).exists())

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalogue import disclosure
+from catalogue import disclosure, selectors
 from catalogue.models import Agent, Concept, ConceptScheme, Dataset, Distribution, Source
 
 
@@ -20,13 +20,13 @@ class ConceptRefSerializer(serializers.ModelSerializer):
         fields = ["scheme", "code", "iri", "label"]
 
 
-class ConceptSerializer(serializers.ModelSerializer):
-    scheme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class ConceptSerializer(ConceptRefSerializer):
+    """A concept in full: its reference plus labels, synonyms, parent and mappings."""
+
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
-    class Meta:
-        model = Concept
-        fields = ["scheme", "code", "iri", "label", "labels", "synonyms", "parent", "mappings", "is_external"]
+    class Meta(ConceptRefSerializer.Meta):
+        fields = [*ConceptRefSerializer.Meta.fields, "labels", "synonyms", "parent", "mappings", "is_external"]
 
 
 class ConceptSchemeSerializer(serializers.ModelSerializer):
@@ -90,7 +90,8 @@ class DatasetListSerializer(serializers.ModelSerializer):
     body_parts = ConceptRefSerializer(many=True, read_only=True)
     access_rights = ConceptRefSerializer(read_only=True)
     publisher = serializers.CharField(source="publisher.name", read_only=True, allow_null=True, default=None)
-    n_subjects = PublishedCountField(read_only=True)
+    n_subjects = serializers.SerializerMethodField()
+    n_studies = serializers.SerializerMethodField()
 
     class Meta:
         model = Dataset
@@ -98,6 +99,22 @@ class DatasetListSerializer(serializers.ModelSerializer):
             "identifier", "iri", "title", "cancer_types", "modalities", "body_parts", "access_rights", "publisher",
             "n_subjects", "n_studies", "n_series", "n_bytes",
         ]
+
+    def figures(self, obj: Dataset) -> disclosure.DatasetFigures:
+        """The dataset's published figures (docs/privacy.md §0.1), computed once per dataset and response."""
+        cache: dict[int, disclosure.DatasetFigures] = self.__dict__.setdefault("_figures", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = selectors.dataset_published_figures(dataset=obj)
+        return cache[obj.pk]
+
+    @extend_schema_field(PublishedCountField)
+    def get_n_subjects(self, obj: Dataset) -> disclosure.PublishedCount | None:
+        return self.figures(obj).subjects
+
+    @extend_schema_field(PublishedCountField)
+    def get_n_studies(self, obj: Dataset) -> disclosure.PublishedCount | None:
+        """Exact, except in a dataset of fewer than k subjects, where it follows the subject rule ("<k")."""
+        return self.figures(obj).studies
 
 
 class DatasetDetailSerializer(DatasetListSerializer):
@@ -114,7 +131,7 @@ class DatasetDetailSerializer(DatasetListSerializer):
     health_categories = ConceptRefSerializer(many=True, read_only=True)
     health_themes = ConceptRefSerializer(many=True, read_only=True)
     dataset_types = ConceptRefSerializer(many=True, read_only=True)
-    birth_sex = ConceptRefSerializer(many=True, read_only=True)
+    birth_sex = serializers.SerializerMethodField()
     collection_methods = ConceptRefSerializer(many=True, read_only=True)
     segmentation_methods = ConceptRefSerializer(many=True, read_only=True)
     spatial = ConceptRefSerializer(many=True, read_only=True)
@@ -132,6 +149,8 @@ class DatasetDetailSerializer(DatasetListSerializer):
     series = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
     min_age = serializers.SerializerMethodField()
     max_age = serializers.SerializerMethodField()
+    acquisition_year_min = serializers.SerializerMethodField()
+    acquisition_year_max = serializers.SerializerMethodField()
     missing_healthdcatap = serializers.ListField(child=serializers.CharField())
     missing_eucaim = serializers.ListField(child=serializers.CharField())
 
@@ -146,13 +165,30 @@ class DatasetDetailSerializer(DatasetListSerializer):
             "landing_page", "distributions", "missing_healthdcatap", "missing_eucaim", "updated_at",
         ]
 
+    # A dataset of fewer than k subjects withholds its sex list, age range and years (docs/privacy.md §0.1):
+    # they would describe its few people. They are then empty / null here, as on the page and in the RDF.
+
+    @extend_schema_field(ConceptRefSerializer(many=True))
+    def get_birth_sex(self, obj: Dataset) -> list[dict[str, Any]]:
+        if self.figures(obj).small:
+            return []
+        return ConceptRefSerializer(obj.birth_sex.all(), many=True).data  # type: ignore[return-value]
+
     @extend_schema_field(OpenApiTypes.STR)
     def get_min_age(self, obj: Dataset) -> str | None:
-        return disclosure.publish_age_range(obj.min_age, obj.max_age)[0]
+        return self.figures(obj).min_age
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_max_age(self, obj: Dataset) -> str | None:
-        return disclosure.publish_age_range(obj.min_age, obj.max_age)[1]
+        return self.figures(obj).max_age
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_acquisition_year_min(self, obj: Dataset) -> int | None:
+        return self.figures(obj).year_min
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_acquisition_year_max(self, obj: Dataset) -> int | None:
+        return self.figures(obj).year_max
 
 
 class OverrideSerializer(serializers.Serializer):

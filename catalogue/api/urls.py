@@ -1,12 +1,11 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from catalogue.api import views
+from catalogue.api.auth import obtain_auth_token
 
 app_name = "api"
 
 urlpatterns = [
-    path("datasets/", views.DatasetListView.as_view(), name="dataset-list"),
     path("datasets/<slug:identifier>/", views.DatasetDetailView.as_view(), name="dataset-detail"),
     path("datasets/<slug:identifier>/overrides/", views.DatasetOverridesView.as_view(), name="dataset-overrides"),
     path(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -15,43 +14,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue import selectors, services
-from catalogue.api.permissions import IsCurator, curates_dataset, is_admin
+from catalogue.api.permissions import IsCurator, curates_dataset
 from catalogue.api.serializers import (
     ConceptSchemeSerializer,
     ConceptSerializer,
     DatasetDetailSerializer,
-    DatasetListSerializer,
     OverrideSerializer,
     OverridesSerializer,
     SourceSerializer,
 )
+from catalogue.errors import NotFound as AtlasNotFound
 from catalogue.models import Concept, ConceptScheme, Dataset, Source
-
-
-class DatasetFilter(django_filters.FilterSet):
-    cancer_type = django_filters.CharFilter(field_name="cancer_types__code", help_text="Cancer type code")
-    modality = django_filters.CharFilter(field_name="modalities__code", help_text="DICOM modality code, e.g. CT")
-    body_part = django_filters.CharFilter(field_name="body_parts__code", help_text="DICOM body part, e.g. CHEST")
-    access_rights = django_filters.CharFilter(field_name="access_rights__code", help_text="PUBLIC, RESTRICTED, ...")
-    publisher = django_filters.CharFilter(field_name="publisher__slug")
-
-    class Meta:
-        model = Dataset
-        fields: list[str] = []
-
-    def filter_queryset(self, queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
-        return super().filter_queryset(queryset).distinct()
-
-
-class DatasetListView(generics.ListAPIView):
-    """Public datasets, ordered by title then identifier."""
-
-    serializer_class = DatasetListSerializer
-    filterset_class = DatasetFilter
-    permission_classes = [AllowAny]
-
-    def get_queryset(self) -> QuerySet[Dataset]:
-        return selectors.dataset_list_public()
 
 
 class DatasetDetailView(generics.RetrieveAPIView):
@@ -64,9 +37,10 @@ class DatasetDetailView(generics.RetrieveAPIView):
 
 
 def _curated_dataset(request: Request, identifier: str) -> Dataset:
-    dataset = Dataset.objects.filter(identifier=identifier).first()
-    if dataset is None:
-        raise NotFound("No such dataset.")
+    try:
+        dataset = selectors.dataset_get(identifier=identifier)
+    except AtlasNotFound as exc:
+        raise NotFound("No such dataset.") from exc
     if not curates_dataset(request.user, dataset):
         raise PermissionDenied("You do not curate a source of this dataset.")
     return dataset
@@ -106,7 +80,7 @@ class SchemeListView(generics.ListAPIView):
     permission_classes = [AllowAny]
 
     def get_queryset(self) -> QuerySet[ConceptScheme]:
-        return ConceptScheme.objects.annotate(n_concepts=Count("concepts")).order_by("slug")
+        return selectors.concept_scheme_list()
 
 
 class ConceptListView(generics.ListAPIView):
@@ -121,13 +95,10 @@ class ConceptListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Concept]:
         if getattr(self, "swagger_fake_view", False):
             return Concept.objects.none()
-        if not ConceptScheme.objects.filter(slug=self.kwargs["slug"]).exists():
-            raise NotFound("No such vocabulary.")
-        qs = Concept.objects.filter(scheme__slug=self.kwargs["slug"]).select_related("scheme", "parent")
-        q = self.request.query_params.get("q", "").strip()
-        if q:
-            qs = qs.filter(keys__key__contains=selectors.concept_key(q)).distinct()
-        return qs.order_by("code", "pk")
+        try:
+            return selectors.concept_list(scheme=self.kwargs["slug"], q=self.request.query_params.get("q", ""))
+        except AtlasNotFound as exc:
+            raise NotFound("No such vocabulary.") from exc
 
 
 class SourceListView(generics.ListAPIView):
@@ -140,7 +111,4 @@ class SourceListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Source]:
         if getattr(self, "swagger_fake_view", False):
             return Source.objects.none()
-        qs = Source.objects.all()
-        if not is_admin(self.request.user):
-            qs = qs.filter(curators=self.request.user)
-        return qs.order_by("priority", "slug")
+        return selectors.source_list_for_user(user=self.request.user)

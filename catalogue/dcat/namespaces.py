@@ -1,4 +1,4 @@
-"""Every IRI the DCAT profiles use, in one place (METADATA.md "Namespaces"), and the variants harvest accepts.
+"""Every IRI the DCAT profiles use, in one place (docs/metadata.md "Namespaces"), and the variants harvest accepts.
 
 rdflib's bundled `DCAT` namespace lacks DCAT 3 terms and rdflib terms do not compare equal to plain strings, so
 the profiles use plain `str` IRIs built here. The HealthDCAT-AP namespace is provisional upstream ("to be
@@ -42,7 +42,7 @@ HEALTHDCATAP_IRI: Final = "http://healthdataportal.eu/ns/health#"
 """The HealthDCAT-AP namespace of the official Release 8 shapes (provisional upstream: change it here only)."""
 
 EUCAIM_IRI: Final = "https://cancerimage.eu/ontology/EUCAIM#"
-"""The EUCAIM namespace of the EUCAIM SHACL and EMX2 model (METADATA.md "Points to get right" 1)."""
+"""The EUCAIM namespace of the EUCAIM SHACL and EMX2 model (docs/metadata.md "Points to get right" 1)."""
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 CSVW = Namespace("http://www.w3.org/ns/csvw#")
@@ -114,7 +114,7 @@ DOI_RESOLVER: Final = "https://doi.org/"
 # --------------------------------------------------------------------------------------- variants on harvest
 
 NAMESPACE_VARIANTS: Final[dict[str, str]] = {
-    # HealthDCAT-AP: the EUCAIM v1 examples use a non-standard namespace (METADATA.md, namespace table).
+    # HealthDCAT-AP: the EUCAIM v1 examples use a non-standard namespace (docs/metadata.md "Namespaces").
     "https://w3id.org/healthdcat-ap#": HEALTHDCATAP_IRI,
     "http://w3id.org/healthdcat-ap#": HEALTHDCATAP_IRI,
     # EUCAIM: the hyperontology host of the v1/v2 docs.
@@ -135,10 +135,10 @@ VOCABULARY_HOST_VARIANTS: Final[dict[str, str]] = {
     EU_AUTHORITY + "healthcategories/": HDEU_AUTHORITY + "healthcategories/",
     "https://publications.europa.eu/resource/authority/healthcategories/": HDEU_AUTHORITY + "healthcategories/",
 }
-"""Vocabulary hosts seen in real feeds -> the official host (METADATA.md "Points to get right" 2)."""
+"""Vocabulary hosts seen in real feeds -> the official host (docs/metadata.md "Points to get right" 2)."""
 
 CODE_CORRECTIONS: Final[dict[str, str]] = {
-    # The EUCAIM v1 examples use a health-theme code that does not exist (METADATA.md, namespace section).
+    # The EUCAIM v1 examples use a health-theme code that does not exist (docs/metadata.md "Namespaces").
     HDEU_AUTHORITY + "health-theme/CANCER": HDEU_AUTHORITY + "health-theme/CANCER_DISEASE",
 }
 """Known wrong codes in published examples -> the real code (applied after host normalisation, with a warning)."""

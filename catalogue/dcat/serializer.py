@@ -9,7 +9,8 @@ constant memory and linear time (bench/dcat_export.py). Per dataset it
 2. picks the profile: complete for HealthDCAT-AP (`catalogue.completeness.missing_fields` plus the R8 rules
    it does not express) -> the ceiling profile; otherwise plain DCAT-AP 3, listed in the report with what it
    lacks;
-3. withholds `numberOfUniqueIndividuals` below k (PRIVACY.md §0.1, `catalogue.disclosure`), reported.
+3. withholds `numberOfUniqueIndividuals` below k (docs/privacy.md §0.1, `catalogue.disclosure`), and for such
+   a small dataset also its study total below k, sex list, age range and acquisition years; all reported.
 
 `export_catalogue` is the one entry point for the command, the validator and the tests: the dcat:Catalog from
 `catalogue.models.Catalogue` plus every public dataset from `catalogue.selectors.dataset_descriptors_public`.
@@ -17,7 +18,7 @@ constant memory and linear time (bench/dcat_export.py). Per dataset it
 
 from __future__ import annotations
 
-import io
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +40,8 @@ from catalogue.dcat.profiles import (
 )
 from catalogue.dcat.writers import Lit, Props, RdfWriter, writer_for
 from catalogue.descriptors import AgentRef, DatasetDescriptor, LangText
-from catalogue.disclosure import dataset_total_withheld, get_k
+from catalogue.disclosure import dataset_total_withheld, get_k, publish_dataset_figures
+from config.app_settings import app_settings
 
 if TYPE_CHECKING:
     from catalogue.models import Catalogue
@@ -50,7 +52,6 @@ __all__ = [
     "catalogue_info",
     "export_catalogue",
     "export_descriptors",
-    "export_string",
     "public_dataset_count",
     "vocabulary_labels",
 ]
@@ -95,7 +96,7 @@ class ExportReport:
             lines.append(f"Exported as plain DCAT-AP 3 because incomplete for HealthDCAT-AP: {len(self.incomplete)}")
             lines += [f"  {d.iri}: lacks {', '.join(d.missing)}" for d in self.incomplete[:limit]]
         if self.withheld:
-            lines.append(f"Withheld values (PRIVACY §0.1, subject total below k): {len(self.withheld)}")
+            lines.append(f"Withheld values (docs/privacy.md §0.1, subject total below k): {len(self.withheld)}")
             lines += [f"  {iri}: {name}" for iri, name in self.withheld[:limit]]
         if self.warnings:
             lines.append(f"Values left out (they cannot be written validly) or filled in (the shapes require them): "
@@ -105,6 +106,33 @@ class ExportReport:
             lines.append(f"Characters XML cannot carry, replaced by U+FFFD: {self.replaced_characters}")
         lines += [f"Catalogue: {p}" for p in self.catalogue_problems]
         return "\n".join(lines)
+
+
+_SMALL_DATASET_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("birth_sex", ()), ("min_age", None), ("max_age", None), ("acquisition_year_min", None),
+    ("acquisition_year_max", None),
+)
+
+
+def withhold_small_dataset(descriptor: DatasetDescriptor, *, k: int) -> tuple[DatasetDescriptor, list[str]]:
+    """Leave out what would describe the few people of a dataset below k subjects (docs/privacy.md §0.1).
+
+    The decision is `catalogue.disclosure.publish_dataset_figures`, the one rule every reader of counts uses:
+    its study total follows the subject rule (numberOfRecords is omitted below k) and its sex list, age range
+    and acquisition years are not exported. Runs after the profile choice, like the subject total's own
+    withholding (`SubjectCount`), so a withheld value never changes which profile a dataset claims. Returns
+    the descriptor to write and the names of the fields withheld, for the export report.
+    """
+    figures = publish_dataset_figures(n_subjects=descriptor.n_subjects, n_studies=descriptor.n_studies, k=k)
+    if not figures.small:
+        return descriptor, []
+    changes: dict[str, Any] = {}
+    if descriptor.n_studies is not None and figures.studies != descriptor.n_studies:
+        changes["n_studies"] = None
+    for name, empty in _SMALL_DATASET_FIELDS:
+        if getattr(descriptor, name) not in (None, ()):
+            changes[name] = empty
+    return (dataclasses.replace(descriptor, **changes) if changes else descriptor), list(changes)
 
 
 class DcatExporter:
@@ -127,6 +155,7 @@ class DcatExporter:
     ) -> None:
         self.writer = writer
         self.profile = profile
+        self.k = k
         self.degrade = degrade_incomplete
         self.ctx = EmitContext(
             profile=profile,
@@ -173,6 +202,8 @@ class DcatExporter:
         profile, missing = profile_for_dataset(self.profile, clean, degrade=self.degrade)
         clean, filled = profile.fill_mandatory(clean, subject)
         problems += filled
+        clean, withheld = withhold_small_dataset(clean, k=self.k)
+        ctx.withheld += withheld
         props: Props = [(RDF_TYPE, profile.DATASET_CLASS)]
         if profile.IDENTIFIER:
             props.append((profile.IDENTIFIER, Lit(subject)))
@@ -228,13 +259,6 @@ def export_descriptors(
     return exporter.finish()
 
 
-def export_string(descriptors: Iterable[DatasetDescriptor], **kwargs: Any) -> tuple[str, ExportReport]:
-    """Export to a string (small catalogues, tests)."""
-    buffer = io.StringIO()
-    report = export_descriptors(descriptors, buffer, **kwargs)
-    return buffer.getvalue(), report
-
-
 # ================================================================================================ database
 
 
@@ -244,8 +268,6 @@ def _lang_texts(mapping: dict[str, str]) -> tuple[LangText, ...]:
 
 def catalogue_info(catalogue: Catalogue) -> CatalogueInfo:
     """The export view of the atlas's `Catalogue` row."""
-    from django.conf import settings
-
     publisher = None
     if catalogue.publisher is not None:
         agent = catalogue.publisher
@@ -259,11 +281,11 @@ def catalogue_info(catalogue: Catalogue) -> CatalogueInfo:
             homepage=agent.homepage,
         )
     return CatalogueInfo(
-        iri=f"{settings.ATLAS_BASE_URL}catalogue",
+        iri=f"{app_settings.ATLAS_BASE_URL}catalogue",
         title=_lang_texts(catalogue.title),
         description=_lang_texts(catalogue.description),
         publisher=publisher,
-        homepage=catalogue.homepage or settings.ATLAS_BASE_URL,
+        homepage=catalogue.homepage or app_settings.ATLAS_BASE_URL,
         license=catalogue.license.iri if catalogue.license else "",
         applicable_legislation=tuple(catalogue.applicable_legislation or ()),
         issued=catalogue.issued.isoformat(timespec="seconds") if catalogue.issued else "",
@@ -300,8 +322,6 @@ def export_catalogue(
     progress: Callable[[Iterator[Any]], Iterator[Any]] | None = None,
 ) -> ExportReport:
     """Stream the whole public catalogue: the dcat:Catalog, then every public dataset (see module doc)."""
-    from django.conf import settings
-
     from catalogue.selectors import dataset_descriptors_public
     from catalogue.services import catalogue_ensure
 
@@ -309,7 +329,7 @@ def export_catalogue(
     exporter = DcatExporter(
         writer_for(fmt, out),
         profile=profile,
-        base_url=settings.ATLAS_BASE_URL,
+        base_url=app_settings.ATLAS_BASE_URL,
         k=get_k(),
         series_legislation=info.applicable_legislation or (EHDS_REGULATION,),
         concept_labels=vocabulary_labels(),

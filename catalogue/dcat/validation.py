@@ -19,7 +19,6 @@ licence CC BY 4.0, checksums); the `ATLAS_SHAPES_DIR` setting points elsewhere, 
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,20 +66,10 @@ _NAMES = {iri: prefix for prefix, iri in PREFIXES.items()}
 
 
 def shapes_dir() -> Path:
-    """Where the official shapes are: `ATLAS_SHAPES_DIR` (setting, then environment), else the bundled copy."""
-    configured: str | None = None
-    try:
-        from django.conf import settings
+    """Where the official shapes are: `ATLAS_SHAPES_DIR` (default: the copy shipped in catalogue/dcat/shapes)."""
+    from config.app_settings import app_settings
 
-        configured = getattr(settings, "ATLAS_SHAPES_DIR", None)
-    except Exception:  # noqa: BLE001 - Django not configured: fall back to the environment and the default
-        configured = None
-    configured = configured or os.environ.get("ATLAS_SHAPES_DIR")
-    if configured:
-        return Path(configured)
-    from config.paths import SHAPES_DIR
-
-    return SHAPES_DIR
+    return app_settings.ATLAS_SHAPES_DIR
 
 
 def qname(node: Node | str | None) -> str:

@@ -60,15 +60,22 @@ class Blank:
 Obj: TypeAlias = "str | Lit | Blank"
 Props: TypeAlias = "list[tuple[str, Obj]]"
 
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`\x7f]*")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`\x7f]+")  # "https:" alone is text, not an IRI
+_HTTP_WITHOUT_AUTHORITY = re.compile(r"(?i:https?):(?!//[^/?#])")
 _IRI_BAD = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 _LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 @lru_cache(maxsize=8192)
 def is_iri(value: str) -> bool:
-    """True for an absolute IRI that N-Triples can carry unescaped (scheme, no spaces or forbidden characters)."""
-    return bool(value) and _IRI.fullmatch(value) is not None
+    """True for an absolute IRI that N-Triples can carry unescaped (scheme, no spaces or forbidden characters).
+
+    An http(s) IRI must have an authority ("https://..."): RDF/XML parsers resolve "https:0" against the base
+    like a relative reference (Python's urljoin does), so such a value would not come back as written.
+    """
+    if not value or _IRI.fullmatch(value) is None:
+        return False
+    return _HTTP_WITHOUT_AUTHORITY.match(value) is None
 
 
 @lru_cache(maxsize=1024)
@@ -180,13 +187,18 @@ def _split(iri: str) -> tuple[str, str]:
     return iri[:cut], iri[cut:]
 
 
-@lru_cache(maxsize=8192)
-def _turtle_name(iri: str) -> str:
+def _prefixed_name(iri: str) -> str | None:
+    """`prefix:local` when a known namespace covers the IRI and the local part is a valid PN_LOCAL, else None."""
     namespace, local = _split(iri)
     prefix = _NS_BY_IRI.get(namespace)
     if prefix is not None and local and _PN_LOCAL.fullmatch(local):
         return f"{prefix}:{local}"
-    return "<" + _escape_iri(iri) + ">"
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _turtle_name(iri: str) -> str:
+    return _prefixed_name(iri) or "<" + _escape_iri(iri) + ">"
 
 
 class TurtleWriter(RdfWriter):
@@ -314,11 +326,7 @@ class RdfXmlWriter(RdfWriter):
 
 @lru_cache(maxsize=8192)
 def _jsonld_key(iri: str) -> str:
-    namespace, local = _split(iri)
-    prefix = _NS_BY_IRI.get(namespace)
-    if prefix is not None and local and _PN_LOCAL.fullmatch(local):
-        return f"{prefix}:{local}"
-    return iri
+    return _prefixed_name(iri) or iri
 
 
 class JsonLdWriter(RdfWriter):

@@ -27,6 +27,7 @@ from typing import TypedDict
 SCHEME_COLUMNS: tuple[str, ...] = ("slug", "iri", "title", "file")
 CONCEPT_COLUMNS: tuple[str, ...] = ("code", "iri", "label", "labels", "synonyms", "parent", "alt_iris", "mappings")
 MAPPING_SYSTEMS: frozenset[str] = frozenset({"icd10", "icdo3_topo", "icdo3_morph", "snomed", "ncit", "dicom", "umls"})
+# The placeholder base of the atlas's own vocabulary IRIs in the data files; the loader rewrites it under ATLAS_BASE_URL.
 OUR_PREFIX = "https://atlas.example.eu/"
 REQUIRED_SCHEMES: tuple[str, ...] = (
     "cancer-type",

@@ -1,4 +1,4 @@
-"""Free-text detectors of PRIVACY.md R12, shared by the DICOM gate, folder names, sidecars and descriptor sheets.
+"""Free-text detectors of docs/privacy.md R12, shared by the DICOM gate, folder names, sidecars and descriptor sheets.
 
 Why one module: the same words must be caught whether they hide in a SeriesDescription, a folder name or a
 steward's dataset description. A detector returns the *name* of what it found ("date", "email" ...), never the
@@ -60,7 +60,7 @@ _YEAR_RANGE = re.compile(r"(?:19|20)\d{2}\s*-\s*(?:19|20)\d{2}")
 def detect(text: str) -> str | None:
     """Name of the first R12 detector that fires on `text`, or None when the text looks clean.
 
-    One refinement of the PRIVACY.md phone pattern: a year range ("2015-2020") is not a phone number, so a
+    One refinement of the docs/privacy.md R12 phone pattern: a year range ("2015-2020") is not a phone number, so a
     steward may write acquisition periods in a description.
     """
     if not text:

@@ -17,31 +17,24 @@ tags, stripping of icons) come from `GatePolicy`, built from the harvest source'
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import os
 import re
-import struct
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, BinaryIO
+from typing import Any
 
-import pydicom
+import pydicom  # noqa: F401 - `gate.pydicom` is the library the gate reads with (tests spy on its dcmread)
 from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-from pydicom.filereader import read_dataset
 from pydicom.values import convert_SQ
 
 from catalogue.disclosure import age_band, coarse_year, parse_dicom_age
 from harvesters.dicom_folder.deid_tables import (
-    DATA_DIR,
     DATE_OPTIONS,
     NEVER_KEPT_DATES,
     OPTION_RETAINS,
@@ -51,11 +44,31 @@ from harvesters.dicom_folder.deid_tables import (
     shipped_rows,
 )
 from harvesters.dicom_folder.detectors import detect
+from harvesters.dicom_folder.policy import (
+    DEFAULT_ACCEPTED_OPTIONS,
+    DEFAULT_DENY_UID_ROOTS,
+    DEFAULT_DUMMY_VALUES,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_PROVIDER_PSEUDONYM_PATTERN,
+    DEFAULT_PSEUDONYM_PATTERN,
+    R6_OBJECTS,
+    SHIPPED_ALLOWLISTS_DIR,
+    GatePolicy,
+    PolicyError,
+    PrivateAllowList,
+    shipped_allowlist_names,
+)
+from harvesters.dicom_folder.reader import (
+    _ITEMS_CACHE_MAX_BYTES,
+    DEFER_SIZE,
+    _fast_items,
+    _fast_items_cached,
+    _Malformed,
+    _read,
+)
 
 GATE_VERSION = "2025.2"
 """Changes whenever a rule changes: manifests made by another version are not reused."""
-
-DEFER_SIZE = "256 KB"
 MAX_NESTING = 32
 MAX_ELEMENTS = 200_000
 MAX_REASONS = 64
@@ -63,32 +76,6 @@ MAX_REASONS = 64
 ACCEPTED = "accepted"
 REFUSED = "refused"
 ERROR = "error"
-
-DEFAULT_ACCEPTED_OPTIONS = frozenset(
-    {"113100", "113101", "113102", "113103", "113104", "113105", "113106", "113107", "113108", "113109",
-     "113111", "113112"}
-)  # 113110 (Retain UIDs) is off by default: it defeats R15.
-DEFAULT_DUMMY_VALUES = frozenset(
-    {"removed", "anonymous", "anonymized", "anonymised", "anonymous^anonymous", "deidentified", "de-identified",
-     "unknown", "none"}
-)
-# Roots of vendors and toolkits that write original (site-assigned) UIDs; a data holder adds its own.
-DEFAULT_DENY_UID_ROOTS = (
-    "1.2.840.113619.",  # GE Healthcare
-    "1.3.12.2.1107.",  # Siemens
-    "1.3.46.670589.",  # Philips
-    "1.2.840.113704.",  # Philips (legacy)
-    "1.2.392.200036.9116.",  # Canon / Toshiba
-    "1.2.392.200036.9125.",  # Fujifilm
-    "1.2.276.0.7230010.3.",  # OFFIS DCMTK default root
-    "1.3.6.1.4.1.5962.",  # dicom3tools (Clunie) sample data
-)
-DEFAULT_PSEUDONYM_PATTERN = r"EUCAIM-[0-9a-f]+(\^Anonymous)?"
-DEFAULT_PROVIDER_PSEUDONYM_PATTERN = r"[0-9a-f]{64}"  # EUCAIM writes SHA-256(site id)
-DEFAULT_MAX_FILE_BYTES = 1 << 30
-SHIPPED_ALLOWLISTS_DIR = DATA_DIR / "private_allowlists"
-
-_PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 _DATE_VRS = frozenset({"DA", "DT", "TM"})
 _R12_VRS = frozenset({"LO", "LT", "SH", "ST", "UT", "UC"})
 _SINGLE_VALUED_TEXT = frozenset({"LT", "ST", "UT", "UR"})
@@ -144,253 +131,10 @@ _RULE_ORDER = {"p2": 2, "r1": 10, "r2": 20, "r4": 40, "r5": 50, "r6": 60, "r17":
 # R6 objects by tag (exact) and the group-masked ones.
 _R6_EXACT = {0x00880200: "IconImageSequence", 0x00420011: "EncapsulatedDocument", 0x54000100: "WaveformSequence"}
 _R17_TAGS = {0x04000561: "OriginalAttributesSequence", 0x04000500: "EncryptedAttributesSequence"}
-R6_OBJECTS = frozenset({"IconImageSequence", "EncapsulatedDocument", "WaveformSequence", "OverlayData",
-                        "CurveData"})
-
-
-class PolicyError(ValueError):
-    """An option of the source that cannot become a gate policy; `option` names it."""
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(f"{option}: {message}")
-        self.option = option
 
 
 class GateTimeout(Exception):
     """Raised inside a worker when a file exceeds its time budget (see pool.py)."""
-
-
-class _Malformed(Exception):
-    """The file parses but its structure is unusable (nesting, element count)."""
-
-
-# ------------------------------------------------------------------------------------------- allow-lists
-
-_CTP_PATTERN = re.compile(r'\(\s*([0-9A-Fa-f]{4})\s*,\s*"([^"]*)"\s*,\s*([0-9A-Fa-f]{2})\s*\)')
-
-
-@dataclass(frozen=True)
-class PrivateAllowList:
-    """(group, Private Creator, element byte) triples a data holder declared safe (TCIA / CTP style).
-
-    `creators` holds every creator the list names (kept or not): an empty reservation of such a block carries
-    no value and may stay, while each of its elements must itself be allowed.
-    """
-
-    name: str = ""
-    allowed: frozenset[tuple[int, str, int]] = frozenset()
-    creators: frozenset[tuple[int, str]] = frozenset()
-
-    @staticmethod
-    def _key(creator: str) -> str:
-        return " ".join(creator.split()).casefold()
-
-    @classmethod
-    def parse_ctp_csv(cls, text: str, *, name: str) -> PrivateAllowList:
-        """Parse a CTP/TCIA private-tag list: `element_sig_pattern,tag_name,vr,private_disposition` rows.
-
-        Only disposition "k" (keep) allows an element; anything that does not parse is an error, not skipped.
-        """
-        allowed: set[tuple[int, str, int]] = set()
-        creators: set[tuple[int, str]] = set()
-        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-        reader = csv.DictReader(io.StringIO("\n".join(lines)))
-        required = {"element_sig_pattern", "private_disposition"}
-        if reader.fieldnames is None or not required <= set(reader.fieldnames):
-            raise PolicyError("private_tag_allowlist", f"{name}: needs columns {sorted(required)}")
-        for line, row in enumerate(reader, start=2):
-            match = _CTP_PATTERN.fullmatch((row["element_sig_pattern"] or "").strip())
-            if match is None:
-                raise PolicyError("private_tag_allowlist", f"{name}:{line}: not a (gggg,\"creator\",ee) pattern")
-            group = int(match.group(1), 16)
-            if not group & 1:
-                raise PolicyError("private_tag_allowlist", f"{name}:{line}: group {match.group(1)} is not private")
-            creator = cls._key(match.group(2))
-            creators.add((group, creator))
-            disposition = (row["private_disposition"] or "").strip().lower()
-            if disposition not in {"k", "d", "h", "o", "na"}:
-                raise PolicyError("private_tag_allowlist", f"{name}:{line}: unknown disposition")
-            if disposition == "k":
-                allowed.add((group, creator, int(match.group(3), 16)))
-        return cls(name=name, allowed=frozenset(allowed), creators=frozenset(creators))
-
-    @classmethod
-    def from_patterns(cls, patterns: Iterable[str], *, name: str = "inline") -> PrivateAllowList:
-        """An inline list of `(gggg,"Creator",ee)` strings, all kept."""
-        rows = ["element_sig_pattern,private_disposition"]
-        for pattern in patterns:
-            if not isinstance(pattern, str):
-                raise PolicyError("private_tag_allowlist", "inline entries must be strings")
-            rows.append('"' + pattern.replace('"', '""') + '",k')
-        return cls.parse_ctp_csv("\n".join(rows), name=name)
-
-    @classmethod
-    def shipped(cls, name: str) -> PrivateAllowList:
-        """A list shipped in data/private_allowlists/<name>.csv."""
-        if not re.fullmatch(r"[a-z0-9_-]{1,40}", name):
-            raise PolicyError("private_tag_allowlist", "a shipped list name is lower-case letters, digits, - and _")
-        path = SHIPPED_ALLOWLISTS_DIR / f"{name}.csv"
-        if not path.is_file():
-            raise PolicyError("private_tag_allowlist", f"no shipped list named {name!r}")
-        return cls.parse_ctp_csv(path.read_text(encoding="utf-8"), name=name)
-
-    def allows(self, group: int, creator: str, element: int) -> bool:
-        return (group, self._key(creator), element & 0xFF) in self.allowed
-
-    def knows_creator(self, group: int, creator: str) -> bool:
-        return (group, self._key(creator)) in self.creators
-
-
-def shipped_allowlist_names() -> list[str]:
-    return sorted(p.stem for p in SHIPPED_ALLOWLISTS_DIR.glob("*.csv"))
-
-
-# ------------------------------------------------------------------------------------------------- policy
-
-
-def _root(value: str) -> str:
-    value = value.strip()
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*\.?", value):
-        raise ValueError(f"{value!r} is not a UID root")
-    return value if value.endswith(".") else value + "."
-
-
-@dataclass(frozen=True)
-class GatePolicy:
-    """What a data holder agreed for one harvest source; every field is an option of the source (SIDECAR.md).
-
-    deid_uid_roots: R15 roots instance UIDs must start with. pseudonym_pattern: R9/R10, full match.
-    accepted_options: declared PS3.15 option codes this source honours (others are ignored, i.e. treated as
-    not declared). attested_options: codes the data holder attests for every file even when a file does not
-    declare them (e.g. TCIA reviews every image for burned-in text: 113101). allowed_values: per attribute
-    keyword, a full-match regex of values the data holder documented as safe (e.g. a CTP hash); a sequence
-    listed here is kept and its elements are still checked. dummy_values: Z/D and PN placeholders
-    ("REMOVED"). strip_agreed: R6 objects the data holder agreed the catalogue ignores (it never stores pixels).
-    """
-
-    deid_uid_roots: tuple[str, ...] = ("2.25.",)
-    deny_uid_roots: tuple[str, ...] = DEFAULT_DENY_UID_ROOTS
-    pseudonym_pattern: re.Pattern[str] = field(default_factory=lambda: re.compile(DEFAULT_PSEUDONYM_PATTERN))
-    provider_pseudonym_pattern: re.Pattern[str] = field(
-        default_factory=lambda: re.compile(DEFAULT_PROVIDER_PSEUDONYM_PATTERN)
-    )
-    private_allowlist: PrivateAllowList = field(default_factory=PrivateAllowList)
-    accepted_options: frozenset[str] = DEFAULT_ACCEPTED_OPTIONS
-    attested_options: frozenset[str] = frozenset()
-    allowed_values: tuple[tuple[str, re.Pattern[str]], ...] = ()
-    dummy_values: frozenset[str] = DEFAULT_DUMMY_VALUES
-    strip_agreed: frozenset[str] = frozenset()
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_allowed_map", dict(self.allowed_values))
-
-    @property
-    def allowed_map(self) -> Mapping[str, re.Pattern[str]]:
-        return self._allowed_map  # type: ignore[attr-defined,no-any-return]
-
-    # Option names this class reads (the harvester adds its own walking options).
-    OPTION_NAMES = (
-        "deid_uid_roots", "deny_uid_roots", "pseudonym_pattern", "provider_pseudonym_pattern",
-        "private_tag_allowlist", "accepted_deid_options", "attested_deid_options", "allowed_values",
-        "dummy_values", "strip_agreed", "max_file_bytes",
-    )
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> GatePolicy:
-        """Build a policy from a source's options; a bad value raises PolicyError naming the option."""
-        kwargs: dict[str, Any] = {}
-
-        def str_list(name: str, *, max_items: int = 200) -> list[str] | None:
-            value = options.get(name)
-            if value is None:
-                return None
-            if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 200 for v in value):
-                raise PolicyError(name, "must be a list of non-empty strings")
-            if len(value) > max_items:
-                raise PolicyError(name, f"at most {max_items} entries")
-            return value
-
-        def pattern(name: str, value: Any) -> re.Pattern[str]:
-            if not isinstance(value, str) or not 0 < len(value) <= 500:
-                raise PolicyError(name, "must be a regular expression of 1-500 characters")
-            try:
-                return re.compile(value)
-            except re.error as exc:
-                raise PolicyError(name, f"invalid regular expression ({exc.msg})") from exc
-
-        for name in ("deid_uid_roots", "deny_uid_roots"):
-            roots = str_list(name)
-            if roots is not None:
-                try:
-                    kwargs[name] = tuple(_root(r) for r in roots)
-                except ValueError as exc:
-                    raise PolicyError(name, str(exc)) from exc
-        if "deid_uid_roots" in kwargs and not kwargs["deid_uid_roots"]:
-            raise PolicyError("deid_uid_roots", "at least one root is needed")
-        for name in ("pseudonym_pattern", "provider_pseudonym_pattern"):
-            if name in options:
-                kwargs[name] = pattern(name, options[name])
-        allow = options.get("private_tag_allowlist")
-        if allow is not None:
-            if isinstance(allow, str):
-                kwargs["private_allowlist"] = PrivateAllowList.shipped(allow)
-            elif isinstance(allow, list):
-                kwargs["private_allowlist"] = PrivateAllowList.from_patterns(allow)
-            else:
-                raise PolicyError("private_tag_allowlist", "a shipped list name or a list of patterns")
-        for opt_name, attr in (("accepted_deid_options", "accepted_options"),
-                               ("attested_deid_options", "attested_options")):
-            codes = str_list(opt_name)
-            if codes is not None:
-                bad = [c for c in codes if not re.fullmatch(r"1131(0\d|1[0-2])", c)]
-                if bad:
-                    raise PolicyError(opt_name, "codes are PS3.15 CID 7050 codes 113100-113112")
-                kwargs[attr] = frozenset(codes)
-        allowed = options.get("allowed_values")
-        if allowed is not None:
-            if not isinstance(allowed, dict) or len(allowed) > 100:
-                raise PolicyError("allowed_values", "a mapping of attribute keyword to regular expression")
-            pairs = []
-            for keyword, regex in sorted(allowed.items()):
-                if not isinstance(keyword, str) or not re.fullmatch(r"[A-Za-z0-9]{2,80}", keyword):
-                    raise PolicyError("allowed_values", "keys are DICOM attribute keywords")
-                pairs.append((keyword, pattern("allowed_values", regex)))
-            kwargs["allowed_values"] = tuple(pairs)
-        dummies = str_list("dummy_values")
-        if dummies is not None:
-            kwargs["dummy_values"] = DEFAULT_DUMMY_VALUES | {d.strip().casefold() for d in dummies}
-        strip = str_list("strip_agreed")
-        if strip is not None:
-            unknown = set(strip) - R6_OBJECTS
-            if unknown:
-                raise PolicyError("strip_agreed", f"not an R6 object: {', '.join(sorted(unknown))}")
-            kwargs["strip_agreed"] = frozenset(strip)
-        if "max_file_bytes" in options:
-            value = options["max_file_bytes"]
-            if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= (1 << 40):
-                raise PolicyError("max_file_bytes", "an integer between 1024 and 2**40")
-            kwargs["max_file_bytes"] = value
-        return cls(**kwargs)
-
-    def fingerprint(self) -> str:
-        """Stable hash of everything that can change a verdict (with GATE_VERSION): cached results need it."""
-        payload = {
-            "v": GATE_VERSION,
-            "roots": self.deid_uid_roots,
-            "deny": self.deny_uid_roots,
-            "pseudonym": self.pseudonym_pattern.pattern,
-            "provider": self.provider_pseudonym_pattern.pattern,
-            "private": sorted(self.private_allowlist.allowed),
-            "creators": sorted(self.private_allowlist.creators),
-            "accepted": sorted(self.accepted_options),
-            "attested": sorted(self.attested_options),
-            "allowed": [(k, p.pattern) for k, p in self.allowed_values],
-            "dummies": sorted(self.dummy_values),
-            "strip": sorted(self.strip_agreed),
-            "max": self.max_file_bytes,
-        }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -448,115 +192,13 @@ def error_result(code: str) -> GateResult:
     return GateResult(ERROR, (code,))
 
 
-# ----------------------------------------------------------------------------------------------- reading
+# ---------------------------------------------------------------------------------------------- decoding
 
 
 def _decode(value: bytes, encodings: tuple[str, ...]) -> str:
     if len(encodings) == 1 or b"\x1b" not in value:
         return value.decode(encodings[0], errors="replace")
     return decode_bytes(value, encodings, set())
-
-
-def _read_tail(fp: BinaryIO, ds: Dataset, size: int) -> Dataset | None:
-    """Elements stored after the pixel data (e.g. (FFFA,FFFA), (FFFC,FFFC)), which stop_before_pixels skips.
-
-    dcmread leaves the file positioned at the pixel data tag when it stops; skip that element (defined length,
-    or the items of encapsulated data) and read whatever follows with the same deferral.
-    """
-    start = fp.tell()
-    if start + 8 > size:
-        return None
-    implicit, little = ds.original_encoding
-    if implicit is None:
-        return None
-    endian = "<" if little else ">"
-    header = fp.read(8)
-    group, element = struct.unpack(endian + "HH", header[:4])
-    if (group << 16 | element) not in _PIXEL_TAGS:
-        return None
-    if implicit:
-        (length,) = struct.unpack(endian + "I", header[4:8])
-    elif header[4:6] in (b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b"UT", b"UC", b"UR"):
-        (length,) = struct.unpack(endian + "I", fp.read(4))
-    else:
-        (length,) = struct.unpack(endian + "H", header[6:8])
-    if length == 0xFFFFFFFF:
-        while True:
-            item = fp.read(8)
-            if len(item) < 8:
-                raise _Malformed("encapsulated pixel data ends without a delimiter")
-            item_group, item_element, item_length = struct.unpack(endian + "HHI", item)
-            if (item_group, item_element) == (0xFFFE, 0xE0DD):
-                break
-            if (item_group, item_element) != (0xFFFE, 0xE000) or item_length == 0xFFFFFFFF:
-                raise _Malformed("encapsulated pixel data item is not an item")
-            fp.seek(item_length, os.SEEK_CUR)
-            if fp.tell() > size:
-                raise _Malformed("encapsulated pixel data item runs past the end of the file")
-    else:
-        fp.seek(length, os.SEEK_CUR)
-    if fp.tell() > size:
-        raise _Malformed("pixel data runs past the end of the file (truncated)")
-    if fp.tell() == size:
-        return None
-    return read_dataset(fp, implicit, little, defer_size=DEFER_SIZE)
-
-
-def _check_complete(ds: Dataset, size: int) -> None:
-    """pydicom stops silently on a truncated file: make sure the last element ends where the file does."""
-    last_end = 0
-    for elem in ds._dict.values():  # noqa: SLF001
-        if not isinstance(elem, RawDataElement) or elem.length == 0xFFFFFFFF:
-            continue
-        if elem.value is not None and len(elem.value) != elem.length:
-            raise _Malformed("file ends inside an element value (truncated)")
-        last_end = max(last_end, elem.value_tell + elem.length)
-    if 0 < size - last_end < 8 or last_end > size:
-        raise _Malformed("file ends inside an element (truncated)")
-
-
-# Files up to this size are read with one system call and parsed from memory: pydicom issues hundreds of small
-# reads and tells per header, which cost less on a BytesIO than on a buffered file. Larger files (pixel data)
-# are parsed from the file so that only the header is read.
-_IN_MEMORY_MAX = 256 * 1024
-
-
-class _FileBytes(io.BytesIO):
-    """A file's bytes, named like the file (pydicom records the name as the dataset's filename)."""
-
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(data)
-        self.name = name
-
-
-def _read(path: str, size: int) -> tuple[Dataset, Dataset | None] | None:
-    """(header, tail) of a Part-10 file, or None when the file is not Part-10 (P2: no force)."""
-    with open(path, "rb") as raw:
-        fp: BinaryIO = raw
-        if size <= _IN_MEMORY_MAX:
-            data = raw.read(size + 1)
-            if len(data) == size:  # else the file changed since its stat: parse it from the file as usual
-                fp = _FileBytes(data, raw.name)
-            else:
-                raw.seek(0)
-        try:
-            ds = pydicom.dcmread(fp, stop_before_pixels=True, defer_size=DEFER_SIZE)
-        except InvalidDicomError:
-            return None
-        meta = getattr(ds, "file_meta", None)
-        if meta is None or len(meta) == 0 or "TransferSyntaxUID" not in meta:
-            return None
-        if meta.TransferSyntaxUID == pydicom.uid.DeflatedExplicitVRLittleEndian:
-            # The inflated stream is internal to pydicom: read it again in full (values stay deferred).
-            full = pydicom.dcmread(path, defer_size=DEFER_SIZE)
-            tail = Dataset()
-            for tag in full.keys():
-                if tag > 0x7FE00010:
-                    tail._dict[tag] = full.get_item(tag, keep_deferred=True)  # noqa: SLF001
-            return ds, (tail if len(tail) else None)
-        if fp.tell() >= size:
-            _check_complete(ds, size)
-        return ds, _read_tail(fp, ds, size)
 
 
 # ----------------------------------------------------------------------------------------------- checker
@@ -728,78 +370,6 @@ def _text(elem: Any, vr: str, encodings: tuple[str, ...]) -> str:
     if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
         return "\\".join(str(v) for v in value).strip()
     return str(value).strip()
-
-
-_ITEM_HEADER = struct.Struct("<HHI")
-_TAG_HEADER = struct.Struct("<HH")
-_U16 = struct.Struct("<H")
-_U32 = struct.Struct("<I")
-_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
-_KNOWN_VRS = _LONG_VRS | frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "PN",
-                                    "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US"})
-
-
-def _fast_items(buf: bytes) -> list[dict[int, RawDataElement]] | None:
-    """Items of a defined-length, explicit VR little endian sequence value, without building pydicom Datasets.
-
-    Why: pydicom leaves defined-length sequences unparsed until accessed, and parsing them through Dataset
-    objects costs more than reading the whole rest of the header. Anything this parser does not handle
-    (undefined lengths, unknown VRs) returns None and the caller falls back to pydicom; anything
-    inconsistent (a length past its container) is malformed.
-    """
-    items: list[dict[int, RawDataElement]] = []
-    pos, end = 0, len(buf)
-    while pos < end:
-        if pos + 8 > end:
-            raise _Malformed("truncated sequence item")
-        group, element, length = _ITEM_HEADER.unpack_from(buf, pos)
-        pos += 8
-        if group != 0xFFFE or element not in (0xE000, 0xE0DD):
-            raise _Malformed("sequence content is not an item")
-        if element == 0xE0DD:
-            break
-        if length == 0xFFFFFFFF:
-            return None
-        item_end = pos + length
-        if item_end > end:
-            raise _Malformed("sequence item runs past its sequence")
-        item: dict[int, RawDataElement] = {}
-        while pos < item_end:
-            if pos + 8 > item_end:
-                raise _Malformed("truncated element")
-            group, element = _TAG_HEADER.unpack_from(buf, pos)
-            vr = buf[pos + 4:pos + 6].decode("latin-1")
-            if vr not in _KNOWN_VRS:
-                return None
-            if vr in _LONG_VRS:
-                if pos + 12 > item_end:
-                    raise _Malformed("truncated element")
-                (value_length,) = _U32.unpack_from(buf, pos + 8)
-                start = pos + 12
-            else:
-                (value_length,) = _U16.unpack_from(buf, pos + 6)
-                start = pos + 8
-            if value_length == 0xFFFFFFFF:
-                return None
-            pos = start + value_length
-            if pos > item_end:
-                raise _Malformed("element runs past its item")
-            tag = group << 16 | element
-            item[tag] = RawDataElement(tag, vr, value_length, buf[start:pos], 0, False, True)  # type: ignore[arg-type]
-        items.append(item)
-    return items
-
-
-_ITEMS_CACHE_MAX_BYTES = 4096
-
-
-@lru_cache(maxsize=256)
-def _fast_items_cached(buf: bytes) -> list[dict[int, RawDataElement]] | None:
-    """`_fast_items` of a small sequence value, memoised: the same code sequences recur in every file.
-
-    The items are read-only for the checker (it never writes to an item), so files may share them.
-    """
-    return _fast_items(buf)
 
 
 @lru_cache(maxsize=8192)
@@ -1380,6 +950,9 @@ def iter_check(paths: Iterable[str], policy: GatePolicy) -> Iterator[GateResult]
 
 
 __all__ = [
-    "ACCEPTED", "ERROR", "REFUSED", "GATE_VERSION", "Facts", "GatePolicy", "GateResult", "GateTimeout",
-    "PolicyError", "PrivateAllowList", "check_file", "error_result", "iter_check", "shipped_allowlist_names",
+    "ACCEPTED", "DEFAULT_ACCEPTED_OPTIONS", "DEFAULT_DENY_UID_ROOTS", "DEFAULT_DUMMY_VALUES", "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_PROVIDER_PSEUDONYM_PATTERN", "DEFAULT_PSEUDONYM_PATTERN", "DEFER_SIZE", "ERROR", "GATE_VERSION",
+    "OPTION_RETAINS", "R6_OBJECTS", "REFUSED", "SHIPPED_ALLOWLISTS_DIR", "Facts", "GatePolicy", "GateResult",
+    "GateTimeout", "PolicyError", "PrivateAllowList", "check_file", "error_result", "iter_check",
+    "shipped_allowlist_names",
 ]

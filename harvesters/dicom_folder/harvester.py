@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.conf import settings
-
 from catalogue.descriptors import (
     AgentRef,
     ContactPoint,
@@ -42,6 +40,7 @@ from catalogue.descriptors import (
     StudyFactRecord,
 )
 from catalogue.disclosure import TOP_AGE_BAND
+from config.app_settings import app_settings
 from harvesters.base import (
     HarvestContext,
     Harvester,
@@ -55,8 +54,8 @@ from harvesters.dicom_folder import gate as gate_module
 from harvesters.dicom_folder.detectors import detect_in_name
 from harvesters.dicom_folder.gate import ACCEPTED, ERROR, GatePolicy, GateResult, PolicyError
 from harvesters.dicom_folder.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, GatePool, gate_in_process
-from harvesters.dicom_folder.sidecar import Agent, Sidecar, SidecarError, read_sidecar
-from harvesters.dicom_folder.walker import Candidate, Problem, WalkStats, is_inside, walk_dataset
+from harvesters.dicom_folder.sidecar import Sidecar, SidecarAgent, SidecarError, read_sidecar
+from harvesters.dicom_folder.walker import Candidate, WalkProblem, WalkStats, is_inside, walk_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +171,7 @@ class DicomFolderHarvester(Harvester):
     # ---------------------------------------------------------------------------------------- location
 
     def _location(self) -> str:
-        roots = [os.path.realpath(str(r)) for r in settings.ATLAS_HARVEST_FILE_ROOTS]
+        roots = [os.path.realpath(str(r)) for r in app_settings.ATLAS_HARVEST_FILE_ROOTS]
         location = os.path.realpath(self.context.location) if self.context.location else ""
         if not location or not any(is_inside(location, root) for root in roots):
             raise HarvestError(
@@ -208,7 +207,7 @@ class DicomFolderHarvester(Harvester):
             if run.error is not None:
                 continue
             for found in walk_dataset(location, run.path, max_depth=opts.max_depth, stats=stats):
-                if isinstance(found, Problem):
+                if isinstance(found, WalkProblem):
                     ctx.refuse(found.code, found.rel)
                     continue
                 n_found += 1
@@ -368,7 +367,7 @@ class DicomFolderHarvester(Harvester):
         return tuple(sorted({v for v in out if v}))
 
     @staticmethod
-    def _agent(agent: Agent | None) -> AgentRef | None:
+    def _agent(agent: SidecarAgent | None) -> AgentRef | None:
         if agent is None:
             return None
         return AgentRef(name=agent.name, iri=agent.iri, type=agent.type, email=agent.email,

@@ -1,4 +1,4 @@
-"""Run the de-identification gate in worker processes with per-file limits (PRIVACY.md P1).
+"""Run the de-identification gate in worker processes with per-file limits (docs/privacy.md P1).
 
 Why not `concurrent.futures.ProcessPoolExecutor`: it cannot kill one hung worker, and a dead worker breaks the
 whole executor without saying which file killed it. This small pool gives each worker its own pipe and knows

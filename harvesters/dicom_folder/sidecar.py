@@ -1,6 +1,6 @@
 """The `dataset.json` sidecar a data steward writes next to each dataset's DICOM files (schema: SIDECAR.md).
 
-Why strict (PRIVACY.md R19-R21, §3 "CSV/JSON descriptor files"): an unknown field is where personal data
+Why strict (docs/privacy.md R19-R21, §3, 2.5 "CSV and JSON descriptor files"): an unknown field is where personal data
 hides, so it is refused and named, never ignored. The JSON is read under a byte cap, duplicate keys and
 NaN/Infinity are refused, nesting is bounded, every string has a length bound, and the R12 free-text detectors
 run over every free-text field. Error messages name the field (a JSON path) and the problem, never the value.
@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from catalogue.doi import BARE_DOI
 from harvesters.dicom_folder.detectors import detect
 
 SIDECAR_NAME = "dataset.json"
@@ -29,7 +30,6 @@ _CODE_OR_IRI = re.compile(r"(?:https?://[^\s<>\"]{3,490}|urn:[^\s]{3,490}|[A-Za-
 _IRI = re.compile(r"https?://[^\s<>\"]{3,490}")
 _HTTPS_URL = re.compile(r"https://[^\s<>\"]{3,490}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
-_DOI = re.compile(r"10\.\d{4,9}/[^\s]{1,200}")
 _PHONE = re.compile(r"\+?[0-9 ()-]{6,30}")
 
 
@@ -43,7 +43,7 @@ class SidecarError(ValueError):
 
 
 @dataclass(frozen=True)
-class Agent:
+class SidecarAgent:
     name: str
     email: str = ""
     homepage: str = ""
@@ -67,12 +67,12 @@ class Sidecar:
     identifier: str
     title: dict[str, str]
     description: dict[str, str]
-    publisher: Agent
+    publisher: SidecarAgent
     contact: Contact
     keywords: tuple[str, ...] = ()
     cancer_types: tuple[str, ...] = ()
-    custodian: Agent | None = None
-    hdab: Agent | None = None
+    custodian: SidecarAgent | None = None
+    hdab: SidecarAgent | None = None
     licence: str = ""
     access_rights: str = ""
     access_url: str = ""
@@ -115,7 +115,7 @@ def _text(max_len: int, *, free: bool) -> Callable[[str, Any], str]:
         if free:
             hit = detect(value)
             if hit is not None:
-                raise SidecarError(path, f"looks like personal data ({hit} detector, PRIVACY.md R21)")
+                raise SidecarError(path, f"looks like personal data ({hit} detector, docs/privacy.md R21)")
         return value
 
     return check
@@ -180,7 +180,7 @@ def _object(fields: dict[str, Callable[[str, Any], Any]], required: set[str], cl
             raise SidecarError(path, "must be an object")
         for key in value:
             if key not in fields:
-                raise SidecarError(f"{path}.{key}", "unknown field (refused, PRIVACY.md R19)")
+                raise SidecarError(f"{path}.{key}", "unknown field (refused, docs/privacy.md R19)")
         for key in sorted(required):
             if key not in value:
                 raise SidecarError(f"{path}.{key}", "is required")
@@ -201,7 +201,7 @@ _AGENT = _object(
         "type": _CODE,
     },
     {"name"},
-    Agent,
+    SidecarAgent,
 )
 
 
@@ -255,7 +255,7 @@ FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "conforms_to": _list(_CODE, 10),
     "version": _text(40, free=False),
     "version_notes": _text(1000, free=True),
-    "doi": _pattern(_DOI, "a DOI such as 10.1234/abc (no resolver prefix)"),
+    "doi": _pattern(BARE_DOI, "a DOI such as 10.1234/abc (no resolver prefix)"),
     "landing_page": _pattern(_IRI, "an http(s) URL"),
     "issued": _date,
     "has_structured_data": _bool,
@@ -306,7 +306,7 @@ def parse_sidecar_bytes(raw: bytes) -> Sidecar:
         raise SidecarError("", "must be a JSON object")
     for key in data:
         if key not in FIELDS:
-            raise SidecarError(key, "unknown field (refused, PRIVACY.md R19)")
+            raise SidecarError(key, "unknown field (refused, docs/privacy.md R19)")
     for key in sorted(REQUIRED):
         if key not in data:
             raise SidecarError(key, "is required")

@@ -1,4 +1,4 @@
-"""Walking a dataset folder safely (PRIVACY.md P3): what the harvester may open, and what it must refuse.
+"""Walking a dataset folder safely (docs/privacy.md P3): what the harvester may open, and what it must refuse.
 
 Why separate from the harvester: the rules are about the file system, not DICOM, and are tested on their own.
 No symlink may lead out of the dataset folder (realpath prefix check), FIFOs, devices and sockets are never
@@ -37,7 +37,7 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class WalkProblem:
     """Something refused while walking; `rel` goes to the node-local report only."""
 
     rel: str
@@ -56,7 +56,7 @@ def is_inside(path: str, root: str) -> bool:
 
 def walk_dataset(
     location: str, dataset_dir: str, *, max_depth: int, stats: WalkStats
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[Candidate | WalkProblem]:
     """Yield the candidate files of one dataset folder and the problems met, in a stable (sorted) order.
 
     `location` and `dataset_dir` are real paths; depth 0 is the dataset folder itself. Symlinks are followed
@@ -72,7 +72,7 @@ def walk_dataset(
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
         except OSError:
-            yield Problem(folder_rel, "unreadable_folder")
+            yield WalkProblem(folder_rel, "unreadable_folder")
             continue
         subfolders: list[tuple[str, str, int]] = []
         for entry in entries:
@@ -86,32 +86,32 @@ def walk_dataset(
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
-                yield Problem(rel, "unreadable")
+                yield WalkProblem(rel, "unreadable")
                 continue
             real = f"{folder}/{name}"  # `folder` is a real path, so this is too unless the entry is a link
             if stat.S_ISLNK(st.st_mode):
                 real = os.path.realpath(entry.path)
                 if not is_inside(real, dataset_dir):
-                    yield Problem(rel, "symlink_escapes_root")
+                    yield WalkProblem(rel, "symlink_escapes_root")
                     continue
                 try:
                     st = os.stat(real)
                 except OSError:
-                    yield Problem(rel, "broken_symlink")
+                    yield WalkProblem(rel, "broken_symlink")
                     continue
             if stat.S_ISDIR(st.st_mode):
                 if real in seen:
                     continue
                 seen.add(real)
                 if detect_in_name(name) is not None:
-                    yield Problem(rel, "folder_name_identifying")
+                    yield WalkProblem(rel, "folder_name_identifying")
                 elif depth + 1 > max_depth:
-                    yield Problem(rel, "max_depth_exceeded")
+                    yield WalkProblem(rel, "max_depth_exceeded")
                 else:
                     subfolders.append((real, rel, depth + 1))
                 continue
             if not stat.S_ISREG(st.st_mode):
-                yield Problem(rel, "not_regular_file")
+                yield WalkProblem(rel, "not_regular_file")
                 continue
             suffix = os.path.splitext(name)[1].lower()
             if name.upper() == "DICOMDIR" or suffix in NON_DICOM_SUFFIXES:

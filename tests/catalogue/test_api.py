@@ -33,7 +33,7 @@ def test_anonymous_lists_public_datasets_only_in_stable_order(vocab, api, source
     dataset_upsert(descriptor=make_descriptor("secret"), source=hidden)
     body = api.get("/api/v1/datasets/").json()
     assert body["count"] == 3
-    titles = [d["title"]["en"] for d in body["results"]]
+    titles = [d["title"] for d in body["results"]]
     assert titles == sorted(titles)
     assert "Lung CT cohort secret" not in titles
 

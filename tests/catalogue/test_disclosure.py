@@ -1,4 +1,4 @@
-"""Property tests of catalogue.disclosure, the one implementation of PRIVACY.md §0 and §2.
+"""Property tests of catalogue.disclosure, the one implementation of docs/privacy.md §0 and §2.
 
 Most tests pass k explicitly so they do not depend on the environment; the get_k tests cover the default.
 Nothing here touches the database.
@@ -600,7 +600,8 @@ def test_is_publishable(value: object, ok: bool) -> None:
 # the threshold from settings
 
 
-def test_get_k_falls_back_to_10_without_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_get_k_has_no_fallback_of_its_own_without_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A silent default must never decide what gets published: unconfigured settings are an error.
     import django.conf
     from django.core.exceptions import ImproperlyConfigured
 
@@ -609,10 +610,13 @@ def test_get_k_falls_back_to_10_without_settings(monkeypatch: pytest.MonkeyPatch
             raise ImproperlyConfigured("settings are not configured")
 
     monkeypatch.setattr(django.conf, "settings", Unconfigured())
-    assert get_k() == 10
-    assert publish_computed_count(9, dataset_total=None) == "<10"
+    with pytest.raises(ImproperlyConfigured):
+        get_k()
+    with pytest.raises(ImproperlyConfigured):
+        publish_computed_count(9, dataset_total=None)
     monkeypatch.setattr(django.conf, "settings", SimpleNamespace())
-    assert get_k() == 10
+    with pytest.raises(AttributeError):
+        get_k()
 
 
 def test_get_k_reads_the_setting_lazily(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -646,3 +650,73 @@ def test_get_k_with_pytest_django_settings(request: pytest.FixtureRequest) -> No
     django_settings.ATLAS_DISCLOSURE_K = 7
     assert get_k() == 7
     assert publish_computed_count(6, dataset_total=None) == "<7"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the small-dataset rule (§0.1) and cohort counts (§0.4)
+
+
+def test_a_small_dataset_withholds_what_describes_its_people() -> None:
+    small = d.publish_dataset_figures(n_subjects=1, n_studies=1, n_series=3, n_instances=300, n_bytes=10**6,
+                                      sexes=["F"], min_age=93, max_age=93, year_min=2019, year_max=2019, k=10)
+    assert small.small and small.subjects == "<10" and small.studies == "<10"
+    assert (small.sexes, small.min_age, small.max_age, small.age_band_min, small.year_min, small.year_max) == (
+        (), None, None, None, None, None)
+    assert (small.series, small.instances, small.bytes) == (3, 300, 10**6)  # they describe images
+    many_studies = d.publish_dataset_figures(n_subjects=1, n_studies=1378, k=10)
+    assert many_studies.small and many_studies.studies == 1378
+    large = d.publish_dataset_figures(n_subjects=10, n_studies=12, sexes=["M", "F", "F"], min_age=23, max_age=97,
+                                      year_min=2015, year_max=2020, k=10)
+    assert not large.small and large.subjects == 10 and large.studies == 12 and large.sexes == ("F", "M")
+    assert (large.min_age, large.max_age, large.year_min, large.year_max) == ("20-24", "90+", 2015, 2020)
+    assert d.publish_dataset_figures(n_subjects=None, n_studies=4, k=10).small  # no subject total: by studies
+    assert not d.publish_dataset_figures(n_subjects=None, n_studies=None, k=10).small
+
+
+@given(ks, st.none() | counts, st.none() | counts)
+def test_dataset_figures_publish_no_exact_small_total(k: int, subjects: int | None, studies: int | None) -> None:
+    figures = d.publish_dataset_figures(n_subjects=subjects, n_studies=studies, sexes=["F"], min_age=40, k=k)
+    for value in (figures.subjects, figures.studies):
+        assert value is None or is_publishable(value, k=k)
+    if figures.small:
+        assert figures.sexes == () and figures.min_age is None and figures.year_min is None
+
+
+def test_cohort_eligibility_uses_published_figures_and_the_fact_population_only() -> None:
+    assert d.cohort_eligible(n_subjects=10, n_studies=10, fact_subjects=10, k=10)
+    assert not d.cohort_eligible(n_subjects=9, n_studies=500, fact_subjects=9, k=10)
+    assert not d.cohort_eligible(n_subjects=500, n_studies=900, fact_subjects=4, k=10)
+    assert not d.cohort_eligible(n_subjects=None, n_studies=5, fact_subjects=30, k=10)
+    assert d.cohort_eligible(n_subjects=None, n_studies=None, fact_subjects=30, k=10)
+
+
+def test_a_cohort_cell_is_published_against_its_declared_total_only_when_consistent() -> None:
+    assert d.cohort_dataset_total(declared=100, observed=100) == 100
+    assert d.cohort_dataset_total(declared=100, observed=60) == 100
+    assert d.cohort_dataset_total(declared=50, observed=60) is None
+    assert d.cohort_dataset_total(declared=None, observed=60) is None
+
+
+def test_cohort_counts_publish_subjects_and_studies_each_with_their_own_total() -> None:
+    answer = d.publish_cohort_counts([(40, 43, 80, 90), (12, 12, 30, 30), (3, 100, 40, 200)], k=10)
+    assert answer.subjects == ("suppressed", 10, "<10")
+    assert answer.studies == (80, 30, 40)
+    assert answer.subjects + (answer.total_subjects,) == publish_cohort([(40, 43), (12, 12), (3, 100)], k=10).cells + (
+        publish_cohort_total([(40, 43), (12, 12), (3, 100)], k=10),)
+    assert answer.total_studies == publish_cohort_total([(80, 90), (30, 30), (40, 200)], k=10)
+    with pytest.raises(ValueError, match="cannot hold"):
+        d.publish_cohort_counts([(5, 10, 4, 10)], k=10)
+    with pytest.raises(ValueError):
+        d.publish_cohort_counts([(5, 10, 6)], k=10)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 6, 7, 10, 11, 20])
+def test_feasible_range_of_large_labels_matches_brute_force(k: int) -> None:
+    for label_count in (d._smallest_published_int(k), d._smallest_published_int(k) + 5, 20_000):
+        for total in (None, 20_003, 25_000):
+            label = publish_computed_count(label_count, dataset_total=total, k=k)
+            if label != label_count:
+                continue
+            values = [x for x in range(0, (total or 25_000) + 1)
+                      if publish_computed_count(x, dataset_total=total, k=k) == label]
+            assert d._feasible_range(label, total, k) == (values[0], values[-1], len(values) == values[-1] - values[0] + 1)

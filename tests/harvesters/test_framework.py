@@ -272,10 +272,10 @@ def test_a_refused_rows_own_id_is_never_kept(sheet_source, sheet):
     assert job.status == JobStatus.COMPLETED
     assert "john.doe" not in json.dumps(list(StageError.objects.values_list("guid", "message")))
     assert "john.doe" not in json.dumps(job.report)
-    from harvesters.models import HarvestRecord, StagedItem
+    from harvesters.models import HarvestRecord, StagingRow
 
     assert not HarvestRecord.objects.filter(guid__contains="john").exists()
-    assert not StagedItem.objects.filter(guid__contains="john").exists()
+    assert not StagingRow.objects.filter(guid__contains="john").exists()
 
 
 def test_a_crash_keeps_only_the_exception_class_in_the_job_and_the_mail(sheet_source, monkeypatch):

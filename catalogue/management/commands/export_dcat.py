@@ -16,7 +16,10 @@ from catalogue.dcat.profiles import PROFILES, SchemaOrgDatasetProfile
 from catalogue.dcat.serializer import ExportReport, export_catalogue, public_dataset_count
 from catalogue.dcat.writers import FORMATS
 
-DCAT_PROFILES = [name for name, cls in PROFILES.items() if cls is not SchemaOrgDatasetProfile]
+
+def dcat_profiles() -> list[str]:
+    """The registered profiles that write DCAT (read when the command runs: the registry is in settings)."""
+    return [name for name, cls in PROFILES.items() if cls is not SchemaOrgDatasetProfile]
 
 
 class _Raw:
@@ -40,7 +43,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--format", choices=sorted(FORMATS), default="ttl", help="RDF syntax (default ttl)")
         parser.add_argument(
-            "--profile", choices=DCAT_PROFILES, default="eucaim",
+            "--profile", choices=dcat_profiles(), default="eucaim",
             help="the richest profile to export with (default eucaim; dcat-ap exports every dataset as DCAT-AP 3)",
         )
         parser.add_argument("-o", "--output", default="-", help="output file (default: standard output)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from catalogue.errors import VocabularyError
+from catalogue.errors import VocabularyError, command_error_from
 from catalogue.services import catalogue_ensure
 from catalogue.vocabulary_loader import load_vocabularies
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         try:
             report = load_vocabularies()
         except VocabularyError as exc:
-            raise CommandError(str(exc)) from exc
+            raise command_error_from(exc) from exc
         catalogue_ensure()
         for slug, n in sorted(report.per_scheme.items()):
             self.stdout.write(f"  {slug:22} {n:5d} concepts")

@@ -1,4 +1,7 @@
-"""`manage.py validate_dcat [FILE]`: validate a DCAT export against the official shapes; non-zero on violations."""
+"""`manage.py validate_dcat [FILE]`: validate a DCAT export against the official shapes; non-zero on violations.
+
+FILE is read through the one RDF load path (`catalogue.dcat.load`): the same checks and limits as a harvested feed.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ import io
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from catalogue.dcat.parser import FORMATS, RdfParseError, format_for_path, load_graph
+from catalogue.dcat.load import FORMATS, RdfParseError, format_for_path, load_graph, read_document
 from catalogue.dcat.profiles import PROFILES
 from catalogue.dcat.serializer import export_catalogue
 from catalogue.dcat.validation import validate_graph
+from catalogue.errors import command_error, command_error_from
 
 
 class Command(BaseCommand):
@@ -33,10 +37,14 @@ class Command(BaseCommand):
         if options["file"]:
             path = Path(options["file"])
             try:
-                data: bytes | str = path.read_bytes()
                 fmt = options["format"] or format_for_path(path)
-            except (OSError, ValueError) as exc:
-                raise CommandError(str(exc)) from exc
+                data: bytes | str = read_document(path)
+            except OSError as exc:
+                raise command_error("unreadable", f"cannot read {path}: {exc.strerror}") from exc
+            except ValueError as exc:
+                raise command_error("unknown_format", str(exc)) from exc
+            except RdfParseError as exc:
+                raise command_error_from(exc) from exc
         else:
             buffer = io.StringIO()
             report = export_catalogue(buffer, fmt="nt", profile=PROFILES[options["profile"]])
@@ -45,9 +53,9 @@ class Command(BaseCommand):
         try:
             graph = load_graph(data, fmt)
         except RdfParseError as exc:
-            raise CommandError(f"not valid RDF: {exc.message}") from exc
+            raise command_error_from(exc) from exc
         directory = Path(options["shapes_dir"]) if options["shapes_dir"] else None
         result = validate_graph(graph, directory=directory)
         self.stdout.write(result.render(list_warnings=options["warnings"]))
         if result.violations:
-            raise CommandError(f"{len(result.violations)} SHACL violations", returncode=1)
+            raise command_error("shacl_violations", f"{len(result.violations)} SHACL violations")

@@ -13,15 +13,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.module_loading import import_string
+from django.core.management.base import BaseCommand, CommandParser
 
+from catalogue.errors import command_error
 from catalogue.selectors import concept_resolve
+from config.app_settings import app_settings
 from config.paths import DEMO_DIR
 from harvesters.dicom_folder.demo import DEMO_SOURCE_OPTIONS
-from harvesters.models import HarvestSource, JobStatus
+from harvesters.models import JobStatus
+from harvesters.selectors import harvest_source_find, harvest_source_has_completed_job
 from harvesters.services import harvest_job_create, harvest_job_run, harvest_source_add
 
 DEMO_SHEET = DEMO_DIR / "descriptor-sheet.csv"
@@ -56,9 +57,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip", action="append", default=[], help="idc, dicom, dcat or sheet")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        demo_dir = Path(settings.VAR_DIR) / "demo"
+        demo_dir = app_settings.VAR_DIR / "demo"
         demo_dir.mkdir(parents=True, exist_ok=True)
-        roots = settings.ATLAS_HARVEST_FILE_ROOTS
+        roots = app_settings.ATLAS_HARVEST_FILE_ROOTS
         plan: list[tuple[str, dict[str, Any]]] = []
         if "idc" not in options["skip"]:
             plan.append(("idc", {"name": "Imaging Data Commons", "kind": "idc_index", "location": "package",
@@ -67,16 +68,17 @@ class Command(BaseCommand):
             sheet = _copy_into(demo_dir, DEMO_SHEET)
             plan.append(("sheet", {"name": "Demo descriptor sheet", "kind": "descriptor_sheet",
                                    "location": str(sheet), "priority": 20, "defaults": NODE_DEFAULTS}))
-        if "dicom" not in options["skip"] and self._available("harvesters.dicom_folder.harvester.DicomFolderHarvester"):
+        if "dicom" not in options["skip"]:
             folder = demo_dir / "dicom"
             call_command("generate_demo_dicom", str(folder), stdout=self.stdout)
             plan.append(("dicom", {"name": "Demo hospital node", "kind": "dicom_folder", "location": str(folder),
                                    "priority": 10, "options": DEMO_SOURCE_OPTIONS, "defaults": NODE_DEFAULTS}))
-        if "dcat" not in options["skip"] and self._available("harvesters.dcat_rdf.DcatRdfHarvester"):
+        if "dcat" not in options["skip"]:
             feed = _copy_into(demo_dir, PARTNER_FEED)
             tier = concept_resolve(scheme="tier", value=PARTNER_TIER)
             if tier is None:
-                raise CommandError("the tier vocabulary is not loaded: run `manage.py load_vocabularies` first")
+                raise command_error("vocabularies_not_loaded",
+                                    "the tier vocabulary is not loaded: run `manage.py load_vocabularies` first")
             plan.append(("dcat", {"name": "Partner archive DCAT feed", "kind": "dcat_rdf", "location": str(feed),
                                   "priority": 60, "defaults": {"tier": tier.iri}}))
         for _, spec in plan:
@@ -86,25 +88,16 @@ class Command(BaseCommand):
                 continue
             self._harvest_once(spec)
 
-    def _available(self, path: str) -> bool:
-        try:
-            import_string(path)
-        except ImportError:
-            return False
-        return True
-
     def _harvest_once(self, spec: dict[str, Any]) -> None:
-        from django.utils.text import slugify
-
-        hs = HarvestSource.objects.filter(source__slug=slugify(spec["name"])).first()
+        hs = harvest_source_find(name=spec["name"])
         if hs is None:
             hs = harvest_source_add(published=True, **spec)
-        if hs.jobs.filter(status=JobStatus.COMPLETED).exists():
+        if harvest_source_has_completed_job(source=hs):
             self.stdout.write(f"{hs.source.slug}: harvested before; left as it is")
             return
         job = harvest_job_run(job_id=harvest_job_create(source=hs).pk)
         if job.status != JobStatus.COMPLETED:
-            raise CommandError(f"demo harvest of {hs.source.slug} failed: {job.error_code}: {job.error_message}")
+            raise command_error(job.error_code, f"demo harvest of {hs.source.slug} failed: {job.error_message}")
         r = job.report
         refused = sum(r.get("refused", {}).values())
         self.stdout.write(

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from catalogue.errors import command_error
 from harvesters.dicom_folder.demo import DEMO_SOURCE_OPTIONS, generate
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for name in ("datasets", "subjects", "instances"):
             if not 1 <= options[name] <= 10_000:
-                raise CommandError(f"--{name} must be between 1 and 10000")
+                raise command_error("invalid_argument", f"--{name} must be between 1 and 10000")
         started = time.monotonic()
         report = generate(
             options["output_dir"], datasets=options["datasets"], subjects=options["subjects"],

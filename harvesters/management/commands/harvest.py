@@ -1,4 +1,9 @@
-"""Run a harvest job now: `python manage.py harvest NAME [--json] [--force]`."""
+"""Run a harvest job now: `python manage.py harvest NAME [--json] [--force]`.
+
+The command is a harvest process: before anything else it installs the egress audit hook
+(`harvesters.fetch.install_worker_audit_hook`), so in this process only `fetch()` and the configured services
+(database, broker, cache, search, mail) can be connected to, and no library can fetch with urllib.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from catalogue.errors import AtlasError
+from catalogue.errors import AtlasError, command_error, command_error_from
+from harvesters.fetch import install_worker_audit_hook
 from harvesters.models import JobStatus
 from harvesters.services import harvest_job_create, harvest_job_run, harvest_source_get
 
@@ -23,11 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="allow withdrawing more than max(10, 20%%)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        install_worker_audit_hook()
         try:
             source = harvest_source_get(name=options["name"])
             job = harvest_job_create(source=source, force=options["force"])
         except AtlasError as exc:
-            raise CommandError(f"{exc.message} [{exc.code}]") from exc
+            raise command_error_from(exc) from exc
         bars: dict[str, tqdm] = {}
 
         def progress(phase: str, done: int, total: int | None) -> None:
@@ -58,7 +65,7 @@ class Command(BaseCommand):
         else:
             self._print(body)
         if job.status != JobStatus.COMPLETED:
-            raise CommandError(f"harvest of {source.source.slug} failed: {job.error_code}: {job.error_message}")
+            raise command_error(job.error_code, f"harvest of {source.source.slug} failed: {job.error_message}")
 
     def _print(self, body: dict[str, Any]) -> None:
         r = body["report"]

@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from catalogue.errors import AtlasError
-from catalogue.models import SourceKind
+from catalogue.errors import AtlasError, command_error, command_error_from
 from catalogue.services import source_publish
-from harvesters.models import HarvestSource
-from harvesters.services import harvest_source_add, harvest_source_get
+from harvesters.selectors import harvest_source_find, harvest_source_get, harvest_source_list
+from harvesters.services import HARVESTER_KINDS, harvest_source_add, harvest_source_schedule
 
 
 def _option(raw: str) -> tuple[str, Any]:
     key, sep, value = raw.partition("=")
     if not sep or not key:
-        raise CommandError(f"--option {raw!r}: expected KEY=VALUE")
+        raise command_error("invalid_argument", f"--option {raw!r}: expected KEY=VALUE")
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError:
@@ -32,7 +31,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="register a source (unpublished unless --published)")
         add.add_argument("name")
-        add.add_argument("--kind", required=True, choices=[k for k in SourceKind.values if k != "manual"])
+        add.add_argument("--kind", required=True, choices=list(HARVESTER_KINDS))
         add.add_argument("--location", required=True, help="folder, URL or file the harvester reads")
         add.add_argument("--option", action="append", default=[], help="KEY=VALUE (VALUE may be JSON)")
         add.add_argument("--default", action="append", default=[], help="FIELD=VALUE curator default (JSON value)")
@@ -47,19 +46,19 @@ class Command(BaseCommand):
         unpub.add_argument("name")
         sched = sub.add_parser("schedule", help="harvest on a crontab schedule (django-celery-beat)")
         sched.add_argument("name")
-        sched.add_argument("--cron", required=True, help='crontab "minute hour day month weekday", e.g. "0 3 * * *"')
+        sched.add_argument("--cron", required=True,
+                           help='crontab "minute hour day month weekday" (UTC), e.g. "0 3 * * *"; "" removes the schedule')
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             getattr(self, f"_{options['action']}")(options)
         except AtlasError as exc:
-            raise CommandError(f"{exc.message} [{exc.code}]") from exc
+            raise command_error_from(exc) from exc
 
     def _add(self, options: dict[str, Any]) -> None:
-        from django.utils.text import slugify
-
-        if options["if_missing"] and HarvestSource.objects.filter(source__slug=slugify(options["name"])).exists():
-            self.stdout.write(f"source {slugify(options['name'])} exists; left as it is")
+        existing = harvest_source_find(name=options["name"]) if options["if_missing"] else None
+        if existing is not None:
+            self.stdout.write(f"source {existing.source.slug} exists; left as it is")
             return
         hs = harvest_source_add(
             name=options["name"], kind=options["kind"], location=options["location"],
@@ -71,7 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(f"added source {hs.source.slug} ({hs.source.kind}), {state}")
 
     def _list(self, options: dict[str, Any]) -> None:
-        for hs in HarvestSource.objects.select_related("source").order_by("source__slug"):
+        for hs in harvest_source_list():
             last = hs.jobs.first()
             self.stdout.write(
                 f"{hs.source.slug:30} {hs.source.kind:17} {'published' if hs.source.published else 'unpublished':12}"
@@ -87,20 +86,8 @@ class Command(BaseCommand):
         self.stdout.write("unpublished")
 
     def _schedule(self, options: dict[str, Any]) -> None:
-        from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-        hs = harvest_source_get(name=options["name"])
-        parts = options["cron"].split()
-        if len(parts) != 5:
-            raise CommandError("--cron needs five fields: minute hour day month weekday")
-        minute, hour, day, month, weekday = parts
-        crontab, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday, timezone="UTC"
-        )
-        task, _ = PeriodicTask.objects.update_or_create(
-            name=f"harvest {hs.source.slug}",
-            defaults={"task": "harvesters.tasks.harvest_source_task", "crontab": crontab, "args": json.dumps([hs.pk])},
-        )
-        hs.schedule = task
-        hs.save(update_fields=["schedule"])
-        self.stdout.write(f"scheduled {hs.source.slug}: {options['cron']} (UTC)")
+        hs = harvest_source_schedule(source=harvest_source_get(name=options["name"]), cron=options["cron"])
+        if hs.schedule is None:
+            self.stdout.write(f"unscheduled {hs.source.slug}")
+        else:
+            self.stdout.write(f"scheduled {hs.source.slug}: {options['cron']} (UTC)")

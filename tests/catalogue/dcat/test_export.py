@@ -39,7 +39,9 @@ def test_export_dcat_writes_the_public_catalogue_and_reports_profiles(harvested,
     assert "Exported 2 datasets" in report
     assert "EUCAIM DCAT-AP v2.0: 1" in report and "DCAT-AP 3.0.1: 1" in report
     assert "lacks keywords, themes, health_categories" in report
-    assert "Withheld values (PRIVACY §0.1, subject total below k): 1" in report
+    assert "Withheld values (docs/privacy.md §0.1, subject total below k): 6" in report
+    for name in ("n_subjects", "birth_sex", "min_age", "max_age", "acquisition_year_min", "acquisition_year_max"):
+        assert f": {name}\n" in report  # the small-dataset rule: what would describe its few people
     assert "export" in report  # the tqdm progress bar went to stderr
 
     graph = load_graph(target.read_bytes(), PARSE[fmt])

@@ -7,8 +7,8 @@ Normalisations (each one is applied to the expected value below, nothing else is
 * fields no profile has a predicate for come back empty: n_series, n_instances, n_bytes, species, study_facts;
 * a dataset incomplete for HealthDCAT-AP is exported as plain DCAT-AP 3: the HealthDCAT-AP and EUCAIM fields
   come back empty;
-* a subject total below k is withheld (PRIVACY §0.1) and comes back as None;
-* minimum and maximum ages are published as 5-year band edges, top-coded at 90 (PRIVACY.md, "No exact
+* a subject total below k is withheld (docs/privacy.md §0.1) and comes back as None;
+* minimum and maximum ages are published as 5-year band edges, top-coded at 90 (docs/privacy.md §2, "No exact
   min/max age");
 * RDF values are sets: tuples inside nested values (distribution URLs and texts, series titles) come back
   sorted and without duplicates (top-level tuples already are, by the descriptor contract);
@@ -37,6 +37,7 @@ from catalogue.dcat.profiles import (
 )
 from catalogue.dcat.serializer import export_descriptors
 from catalogue.descriptors import DatasetDescriptor, LangText, SeriesRef
+from catalogue.disclosure import publish_dataset_figures
 from tests.catalogue.dcat.builders import BASE_URL, NOT_EXPORTED, K, defaults, descriptors, full_descriptor
 
 FORMATS = ("ttl", "rdf", "jsonld", "nt")
@@ -75,6 +76,13 @@ def expected(
         changes["min_age"] = min(descriptor.min_age // 5 * 5, 90)
     if "max_age" in kept and descriptor.max_age is not None:
         changes["max_age"] = 90 if descriptor.max_age >= 90 else descriptor.max_age // 5 * 5 + 4
+    if publish_dataset_figures(n_subjects=descriptor.n_subjects, n_studies=descriptor.n_studies, k=K).small:
+        # docs/privacy.md §0.1: a small dataset's study total below k, sex list, ages and years are withheld
+        small = {"birth_sex": (), "min_age": None, "max_age": None, "acquisition_year_min": None,
+                 "acquisition_year_max": None}
+        if descriptor.n_studies is not None and descriptor.n_studies < K:
+            small["n_studies"] = None
+        changes.update({name: value for name, value in small.items() if name in kept})
     if descriptor.series is not None and "series" in kept:
         changes["series"] = SeriesRef(descriptor.series.key, canonical(descriptor.series.title))
     if "distributions" in kept:
@@ -186,9 +194,20 @@ def test_a_subject_total_below_k_is_withheld_and_reported() -> None:
     item = full_descriptor("small", n_subjects=K - 1)
     text, report = _export([item], "ttl")
     assert "numberOfUniqueIndividuals" not in text
-    assert report.withheld == [(BASE_URL + "datasets/small", "n_subjects")]  # type: ignore[attr-defined]
+    assert report.withheld == [  # type: ignore[attr-defined]
+        (BASE_URL + "datasets/small", name)
+        for name in ("birth_sex", "min_age", "max_age", "acquisition_year_min", "acquisition_year_max", "n_subjects")
+    ]
     (got,) = parse_rdf(text.encode(), "turtle", atlas_base_url=BASE_URL).descriptors
-    assert got.n_subjects is None and got.n_studies == item.n_studies
+    assert got.n_subjects is None and got.n_studies == item.n_studies  # at least k studies: still exact
+    assert got.birth_sex == () and got.min_age is None and got.max_age is None and got.acquisition_year_min is None
+
+
+def test_a_small_dataset_withholds_a_study_total_below_k() -> None:
+    item = full_descriptor("tiny", n_subjects=2, n_studies=3)
+    text, report = _export([item], "ttl")
+    assert "numberOfRecords" not in text and "hasBirthSex" not in text and "minTypicalAge" not in text
+    assert (BASE_URL + "datasets/tiny", "n_studies") in report.withheld  # type: ignore[attr-defined]
 
 
 def test_a_subject_total_of_k_is_published() -> None:

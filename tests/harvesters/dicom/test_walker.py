@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harvesters.dicom_folder.walker import Candidate, Problem, WalkStats, walk_dataset
+from harvesters.dicom_folder.walker import Candidate, WalkProblem, WalkStats, walk_dataset
 
 
-def _walk(location: Path, dataset: Path, max_depth: int = 8) -> tuple[list[Candidate], list[Problem], WalkStats]:
+def _walk(location: Path, dataset: Path, max_depth: int = 8) -> tuple[list[Candidate], list[WalkProblem], WalkStats]:
     stats = WalkStats()
     found = list(walk_dataset(os.path.realpath(location), os.path.realpath(dataset), max_depth=max_depth,
                               stats=stats))
-    return ([f for f in found if isinstance(f, Candidate)], [f for f in found if isinstance(f, Problem)], stats)
+    return ([f for f in found if isinstance(f, Candidate)], [f for f in found if isinstance(f, WalkProblem)], stats)
 
 
 def test_walk_yields_candidates_and_refuses_what_p3_forbids(tmp_path: Path) -> None:

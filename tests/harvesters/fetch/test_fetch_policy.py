@@ -1,4 +1,4 @@
-"""Where the fetcher may go: schemes, hosts, addresses, resolve-once and IP pinning (PRIVACY.md 2.4)."""
+"""Where the fetcher may go: schemes, hosts, addresses, resolve-once and IP pinning (docs/privacy.md §3, 2.4)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What a hostile server can do once connected: redirects, credentials, size and decompression bombs,
-slow drip, wrong types and statuses (PRIVACY.md 2.3 and 2.4)."""
+slow drip, wrong types and statuses (docs/privacy.md §3, 2.3 and 2.4)."""
 
 from __future__ import annotations
 
