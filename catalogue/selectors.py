@@ -166,3 +166,8 @@ def source_list_for_user(*, user) -> QuerySet[Source]:  # type: ignore[no-untype
     if not user.is_superuser:
         qs = qs.filter(curators=user)
     return qs.order_by("priority", "slug")
+
+
+def dataset_by_pk(*, pk: int) -> Dataset | None:
+    """A dataset by its primary key, public or not, or None (tasks receive ids; the row may be gone)."""
+    return Dataset.objects.filter(pk=pk).first()

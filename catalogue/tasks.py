@@ -6,9 +6,9 @@ from celery import shared_task
 @shared_task(acks_late=True)
 def dataset_remerge_task(dataset_id: int) -> bool:
     """Recompute a dataset from its records (after a vocabulary or source-default change)."""
-    from catalogue.models import Dataset
+    from catalogue.selectors import dataset_by_pk
     from catalogue.services import dataset_remerge_by_id
 
-    if not Dataset.objects.filter(pk=dataset_id).exists():
+    if dataset_by_pk(pk=dataset_id) is None:
         return False
     return dataset_remerge_by_id(dataset_id=dataset_id)

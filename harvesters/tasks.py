@@ -15,10 +15,10 @@ def harvest_job_run_task(job_id: int) -> str:
 def harvest_source_task(source_id: int) -> int | None:
     """Entry point of django-celery-beat schedules: queue a job of the source (skipped while one runs)."""
     from catalogue.errors import Conflict
-    from harvesters.models import HarvestSource
+    from harvesters.selectors import harvest_source_by_pk
     from harvesters.services import harvest_job_create, harvest_job_run
 
-    source = HarvestSource.objects.get(pk=source_id)
+    source = harvest_source_by_pk(pk=source_id)
     try:
         job = harvest_job_create(source=source)
     except Conflict:

@@ -29,10 +29,10 @@ def retry_delay(retries: int) -> int:
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def index_dataset_task(self, dataset_id: int) -> None:  # type: ignore[no-untyped-def]
-    from catalogue.models import Dataset
+    from catalogue.selectors import dataset_by_pk
     from search.services import index_dataset
 
-    dataset = Dataset.objects.filter(pk=dataset_id).first()
+    dataset = dataset_by_pk(pk=dataset_id)
     if dataset is None:
         return
     try:

@@ -1,9 +1,8 @@
 """The house rules, checked: interfaces read through selectors and write through services.
 
 Which modules are interfaces: every module of `catalogue/`, `harvesters/`, `search/` and `config/` named
-`views.py`, `api.py` or `admin.py`, or inside a folder `views/`, `api/`, `templatetags/` or `management/commands/`
-(pages, the REST API, the Django admin, template tags, `manage.py` commands). Celery tasks are not scanned:
-they take ids and call one service by convention, and do their own existence checks.
+`views.py`, `api.py`, `admin.py` or `tasks.py`, or inside a folder `views/`, `api/`, `templatetags/` or
+`management/commands/` (pages, the REST API, the Django admin, Celery tasks, template tags, `manage.py` commands).
 
 The rules (an AST scan, so a string or a comment never trips them):
 
@@ -35,7 +34,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("catalogue", "harvesters", "search", "config")
-INTERFACE_NAMES = {"views.py", "api.py", "admin.py"}
+INTERFACE_NAMES = {"views.py", "api.py", "admin.py", "tasks.py"}
 INTERFACE_FOLDERS = {"views", "api", "templatetags"}
 
 MANAGERS = {"objects", "_default_manager", "_base_manager"}
