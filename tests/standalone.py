@@ -35,6 +35,13 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
     return any(path == r or path.startswith(r + "/") for r in roots)
 
 
+_REPO = os.path.realpath(REPO_ROOT)
+_PARENT = os.path.dirname(_REPO)
+# The folder the checkout sits in is where a sibling such as ../shared lives: reads there are outside even when a
+# broad allowed root (the temporary folder, /opt) contains the checkout, unless that folder IS such a root.
+_SIBLINGS_CHECKED = _PARENT not in ALLOWED_ROOTS and os.path.dirname(_PARENT) != _PARENT
+
+
 def outside_repository(path: object, *, interop: bool = False) -> str | None:
     """The absolute path when reading `path` breaks the rule, else None (file descriptors and bytes are fine)."""
     if isinstance(path, bytes):
@@ -42,7 +49,10 @@ def outside_repository(path: object, *, interop: bool = False) -> str | None:
     if not isinstance(path, str | os.PathLike):
         return None
     text = os.path.abspath(os.fspath(path))
-    if _under(text, ALLOWED_ROOTS):
+    if _under(text, (str(REPO_ROOT), _REPO)):
+        return None
+    beside = _SIBLINGS_CHECKED and _under(os.path.realpath(text), (_PARENT,))
+    if not beside and _under(text, ALLOWED_ROOTS):
         return None
     if interop:
         corpus = reference_dir()
