@@ -234,7 +234,7 @@ def publish_dataset_figures(
     low, high = publish_age_range(min_age, max_age)
     return DatasetFigures(
         subjects=publish_dataset_total(n_subjects, k=k),
-        studies=n_studies,
+        studies=publish_dataset_total(n_studies, k=k),  # "<k" too: a study total below k is a small count
         series=_check_total(n_series, "n_series"),
         instances=_check_total(n_instances, "n_instances"),
         bytes=_check_total(n_bytes, "n_bytes"),
