@@ -424,11 +424,15 @@ def es_down():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_an_elasticsearch_outage_never_fails_a_catalogue_write(vocab, source, es_down, caplog,
+def test_an_elasticsearch_outage_never_fails_a_catalogue_write(vocab, source, es_down, caplog, monkeypatch,
                                                                django_capture_on_commit_callbacks):
     from catalogue.models import Dataset
     from catalogue.services import dataset_upsert
+    from search.tasks import index_dataset_task
     from tests.factories import make_descriptor
+
+    # Run the queued index task here even when a broker is configured (CI's second leg), so its log is seen.
+    monkeypatch.setattr(index_dataset_task, "delay", lambda *a, **kw: index_dataset_task.apply(args=a, kwargs=kw))
 
     assert isinstance(es_down, ElasticsearchBackend) and es_down.health()["ok"] is False
     with caplog.at_level(logging.WARNING, logger="search.tasks"), django_capture_on_commit_callbacks(execute=True) as cbs:
