@@ -10,7 +10,7 @@ from tests.standalone import RECORDER, outside_repository
 
 
 def test_a_read_beside_the_repository_is_caught_by_the_running_guard(tmp_path: Path) -> None:
-    sibling = REPO_ROOT.parent / "shared" / "reference" / "README.md"
+    sibling = REPO_ROOT.parent / "sibling" / "README.md"
     try:
         with open(sibling, "rb"):
             pass
@@ -24,7 +24,7 @@ def test_repository_temporary_and_interpreter_paths_are_inside() -> None:
     assert outside_repository(REPO_ROOT / "catalogue" / "models.py") is None
     assert outside_repository(os.path.join(os.sys.prefix, "lib")) is None
     assert outside_repository("/tmp/x") is None
-    assert outside_repository(REPO_ROOT.parent / "shared" / "x") == str(REPO_ROOT.parent / "shared" / "x")
+    assert outside_repository(REPO_ROOT.parent / "sibling" / "x") == str(REPO_ROOT.parent / "sibling" / "x")
     assert outside_repository(Path.home() / ".netrc") is not None or str(Path.home()).startswith(str(REPO_ROOT))
 
 
