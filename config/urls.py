@@ -7,11 +7,14 @@ from config.health import healthz
 
 urlpatterns = [
     path("", catalogue_views.home, name="home"),
-    path("datasets/<slug:identifier>", catalogue_views.dataset_page, name="dataset-page"),
+    path("", include("catalogue.urls")),  # dataset pages and their RDF, sitemap, robots.txt
+    path("", include("search.catalog_urls")),  # /catalog and /catalog.<format> (DCAT with Hydra paging)
+    path("", include("catalogue.dcat.urls")),  # /sparql
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("search.urls")),  # before catalogue's: owns /api/v1/datasets/ (search) and /search/
     path("api/v1/cohorts/", include("search.cohorts.urls")),
+    path("api/v1/", include("harvesters.api.urls")),  # harvest sources and jobs
     path("api/v1/", include("catalogue.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
